@@ -1,0 +1,1 @@
+"""oppbot: a Business Central-style opportunity pipeline in Slack and Teams."""

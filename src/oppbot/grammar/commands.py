@@ -1,0 +1,132 @@
+"""The parsed commands: chat-neutral, immutable values that the service layer executes."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+__all__ = [
+    "Command",
+    "CloseOpportunity",
+    "Contacts",
+    "Cycles",
+    "Help",
+    "History",
+    "Link",
+    "ListOpportunities",
+    "Move",
+    "NewOpportunity",
+    "Pipeline",
+    "SetQuote",
+    "Show",
+    "Stats",
+]
+
+
+@dataclass(frozen=True)
+class Help:
+    topic: str | None  # a canonical verb when recognised, else the word as typed (lower case)
+
+
+@dataclass(frozen=True)
+class NewOpportunity:
+    contact: str  # a contact number (upper case, e.g. CT000001) or a name as typed
+    description: str
+    value: Decimal | None
+    cycle: str | None
+    close: datetime.date | None
+    chances: int | None
+    owner: str | None  # a salesperson code (upper case) or a mention (`@annette`, `<@U0DEMO1>`)
+    priority: str | None  # "low" | "normal" | "high"
+    start: bool
+
+
+@dataclass(frozen=True)
+class ListOpportunities:
+    scope: str  # "mine" | "team" | "all"
+    stage: int | None
+    status: str | None  # "open" | "not_started" | "won" | "lost" | "closed" | "all"
+    cycle: str | None
+
+
+@dataclass(frozen=True)
+class Show:
+    no: str
+
+
+@dataclass(frozen=True)
+class Move:
+    action: str  # "start" | "next" | "previous" | "skip" | "jump" | "update"
+    no: str
+    value: Decimal | None
+    chances: int | None
+    close: datetime.date | None
+    to_stage: int | None
+    date: datetime.date | None  # date of change
+
+
+@dataclass(frozen=True)
+class SetQuote:
+    no: str
+    reference: str | None  # None clears the quote
+
+
+@dataclass(frozen=True)
+class CloseOpportunity:
+    no: str
+    won: bool
+    code: str | None
+    reason: str | None
+    amount: Decimal | None
+    date: datetime.date | None
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    scope: str  # "mine" | "team" | "all" | an owner code (upper case) or a mention
+
+
+@dataclass(frozen=True)
+class Stats:
+    cycle: str | None
+    owner: str | None
+    team: bool
+
+
+@dataclass(frozen=True)
+class Cycles:
+    pass
+
+
+@dataclass(frozen=True)
+class History:
+    no: str
+
+
+@dataclass(frozen=True)
+class Contacts:
+    text: str
+
+
+@dataclass(frozen=True)
+class Link:
+    user: str  # a mention as typed; Slack `<@U123|name>` becomes `<@U123>`
+    code: str
+
+
+Command = (
+    Help
+    | NewOpportunity
+    | ListOpportunities
+    | Show
+    | Move
+    | SetQuote
+    | CloseOpportunity
+    | Pipeline
+    | Stats
+    | Cycles
+    | History
+    | Contacts
+    | Link
+)
