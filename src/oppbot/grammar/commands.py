@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 __all__ = [
-    "Command",
     "CloseOpportunity",
+    "Command",
     "Contacts",
     "Cycles",
     "Help",

@@ -35,8 +35,8 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "“{value}” non è un importo (ad es. 50000, 50k, 1,2M, € 50.000,00).",
     ),
     "bad_date": (
-        "“{value}” is not a date I understand (e.g. 2026-12-31, 31/12/2026, tomorrow, \"next friday\").",
-        "“{value}” non è una data che capisco (ad es. 2026-12-31, 31/12/2026, domani, \"tra 2 settimane\").",
+        '“{value}” is not a date I understand (e.g. 2026-12-31, 31/12/2026, tomorrow, "next friday").',
+        '“{value}” non è una data che capisco (ad es. 2026-12-31, 31/12/2026, domani, "tra 2 settimane").',
     ),
     "bad_chances": (
         "Chances must be a whole percentage from 0 to 100, not “{value}”.",
@@ -88,7 +88,8 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "missing_contact": (
         'The new opportunity needs a contact: its number (CT000001) or its name in quotes ("Rosa Bianchi").',
-        'La nuova opportunità ha bisogno di un contatto: il numero (CT000001) o il nome tra virgolette ("Rosa Bianchi").',
+        "La nuova opportunità ha bisogno di un contatto: "
+        'il numero (CT000001) o il nome tra virgolette ("Rosa Bianchi").',
     ),
 }
 
@@ -115,7 +116,10 @@ class ParseError(Exception):
         self.params: dict[str, str] = dict(params or {})
         self.suggestion = suggestion
         self.verb = verb  # the canonical verb being parsed, for the usage hint
-        super().__init__(self.message("en"))
+        super().__init__(code)
+
+    def __str__(self) -> str:
+        return self.message("en")
 
     def message(self, locale: str = "en") -> str:
         italian = locale.lower().startswith("it")
@@ -130,9 +134,13 @@ class ParseError(Exception):
             parts.append(f"Uso: `{USAGE[self.verb]}`" if italian else f"Usage: `{USAGE[self.verb]}`")
         elif self.code in ("unknown_command", "too_long", "unbalanced_quotes"):
             parts.append(
-                "Scrivi `help` per l'elenco dei comandi." if italian else "Type `help` for the list of commands."
+                "Scrivi `help` per l'elenco dei comandi."
+                if italian
+                else "Type `help` for the list of commands."
             )
         return " ".join(parts)
 
     def __repr__(self) -> str:
-        return f"ParseError({self.code!r}, {self.params!r}, suggestion={self.suggestion!r}, verb={self.verb!r})"
+        return (
+            f"ParseError({self.code!r}, {self.params!r}, suggestion={self.suggestion!r}, verb={self.verb!r})"
+        )

@@ -1,0 +1,128 @@
+"""Settings from `OPPBOT_*` environment variables and `.env` (conventions.md, "Settings")."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel.numbers import get_currency_name
+from pydantic import ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from oppbot.domain.errors import DomainError
+from oppbot.domain.stall import validate_stall_default
+
+SUPPORTED_LOCALES = ("en", "it")
+
+
+class Playground(StrEnum):
+    AUTO = "auto"
+    ON = "on"
+    OFF = "off"
+
+
+class SettingsError(Exception):
+    """A bad setting: start-up stops with one line naming it."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="OPPBOT_", env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite+aiosqlite:///./oppbot.db"
+    host: str = "127.0.0.1"
+    port: int = 3000
+    currency: str = "EUR"
+    locale: str = "en"
+    timezone: str = "UTC"
+    stall_default: str = "14D"
+    slack_signing_secret: str | None = None
+    slack_bot_token: str | None = None
+    slack_app_token: str | None = None
+    slack_client_id: str | None = None
+    slack_client_secret: str | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    teams_app_id: str | None = None
+    teams_app_password: str | None = None
+    teams_tenant_id: str | None = None
+    teams_app_type: str | None = None
+    teams_openid_metadata_url: str | None = None
+    playground: Playground = Playground.AUTO
+
+    @field_validator("database_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        try:
+            make_url(value)
+        except ArgumentError as exc:
+            raise ValueError("not a SQLAlchemy URL") from exc
+        return value
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, value: str) -> str:
+        code = value.strip().upper()
+        if len(code) != 3 or get_currency_name(code, locale="en") == code:
+            raise ValueError("not an ISO 4217 currency code")
+        return code
+
+    @field_validator("locale")
+    @classmethod
+    def _locale(cls, value: str) -> str:
+        lang = value.strip().replace("-", "_").split("_")[0].lower()
+        if lang not in SUPPORTED_LOCALES:
+            raise ValueError(f"supported locales: {', '.join(SUPPORTED_LOCALES)}")
+        return lang
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError("not an IANA time zone") from exc
+        return value
+
+    @field_validator("stall_default")
+    @classmethod
+    def _stall_default(cls, value: str) -> str:
+        try:
+            return validate_stall_default(value)
+        except DomainError as exc:
+            raise ValueError("must be a date formula such as 14D or 2W, without '-' terms") from exc
+
+    @field_validator("port")
+    @classmethod
+    def _port(cls, value: int) -> int:
+        if not 0 <= value <= 65535:
+            raise ValueError("not a TCP port")
+        return value
+
+    @property
+    def slack_configured(self) -> bool:
+        return bool(self.slack_signing_secret or self.slack_client_id or self.slack_app_token)
+
+    @property
+    def teams_configured(self) -> bool:
+        return bool(self.teams_app_id)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings; a bad value becomes one line naming the setting."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = "OPPBOT_" + str(first["loc"][0]).upper() if first["loc"] else "OPPBOT settings"
+        raise SettingsError(f"{name}: {first['msg']}") from exc
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

@@ -1,0 +1,502 @@
+"""Reads and writes of domain objects; the only place that knows both SQLAlchemy rows and the domain."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import fields
+from datetime import date
+from decimal import Decimal
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from oppbot.domain.enums import ActionTaken, OpportunityStatus, TaskStatus
+from oppbot.domain.model import (
+    Activity,
+    CloseOpportunityCode,
+    Contact,
+    Opportunity,
+    OpportunityEntry,
+    SalesCycle,
+    SalesCycleStage,
+    Salesperson,
+    Task,
+)
+from oppbot.domain.money import round_money
+from oppbot.domain.statistics import Totals
+from oppbot.store.orm import (
+    ActivityRow,
+    Base,
+    ChatIdentityRow,
+    CloseOpportunityCodeRow,
+    ContactRow,
+    NumberSeriesRow,
+    OpportunityEntryRow,
+    OpportunityRow,
+    ProcessedRequestRow,
+    SalesCycleRow,
+    SalesCycleStageRow,
+    SalespersonRow,
+    TaskRow,
+)
+
+D = TypeVar("D")
+R = TypeVar("R", bound=Base)
+OPPORTUNITY_SERIES = "OPP"
+MONEY_FIELDS = ("estimated_value", "calcd_current_value")
+
+
+def _to_domain(row: Base, cls: type[D], **extra: Any) -> D:
+    values = {f.name: getattr(row, f.name) for f in fields(cls) if f.name not in extra}  # type: ignore[arg-type]
+    return cls(**values, **extra)
+
+
+def _copy_fields(obj: Any, row: Base, skip: Iterable[str] = ()) -> None:
+    for f in fields(obj):
+        if f.name not in skip and hasattr(row, f.name):
+            setattr(row, f.name, getattr(obj, f.name))
+
+
+def _new_row(cls: type[R], obj: Any, skip: Iterable[str] = ()) -> R:
+    return cls(**{f.name: getattr(obj, f.name) for f in fields(obj) if f.name not in skip})
+
+
+class Repository:
+    def __init__(self, session: AsyncSession, currency: str) -> None:
+        self.session = session
+        self.currency = currency
+
+    def _money(self, value: Decimal | None) -> Decimal | None:
+        return None if value is None else round_money(value, self.currency)
+
+    # --- salespeople and identities -------------------------------------------------------------
+    async def salesperson(self, code: str) -> Salesperson | None:
+        row = await self.session.get(SalespersonRow, code.upper())
+        return _to_domain(row, Salesperson) if row else None
+
+    async def salespeople(self) -> list[Salesperson]:
+        rows = await self.session.scalars(sa.select(SalespersonRow).order_by(SalespersonRow.code))
+        return [_to_domain(r, Salesperson) for r in rows]
+
+    async def salesperson_by_identity(self, platform: str, team_id: str, user_id: str) -> Salesperson | None:
+        row = await self.session.scalar(
+            sa.select(SalespersonRow)
+            .join(ChatIdentityRow, ChatIdentityRow.salesperson_code == SalespersonRow.code)
+            .where(
+                ChatIdentityRow.platform == platform,
+                ChatIdentityRow.team_id == team_id,
+                ChatIdentityRow.user_id == user_id,
+            )
+        )
+        return _to_domain(row, Salesperson) if row else None
+
+    async def salesperson_by_email(self, email: str) -> Salesperson | None:
+        row = await self.session.scalar(
+            sa.select(SalespersonRow).where(sa.func.lower(SalespersonRow.email) == email.strip().lower())
+        )
+        return _to_domain(row, Salesperson) if row else None
+
+    async def identities(self, code: str) -> list[tuple[str, str, str]]:
+        rows = await self.session.scalars(
+            sa.select(ChatIdentityRow).where(ChatIdentityRow.salesperson_code == code)
+        )
+        return [(r.platform, r.team_id, r.user_id) for r in rows]
+
+    async def link_identity(self, platform: str, team_id: str, user_id: str, code: str) -> None:
+        row = await self.session.scalar(
+            sa.select(ChatIdentityRow).where(
+                ChatIdentityRow.platform == platform,
+                ChatIdentityRow.team_id == team_id,
+                ChatIdentityRow.user_id == user_id,
+            )
+        )
+        if row is None:
+            self.session.add(
+                ChatIdentityRow(platform=platform, team_id=team_id, user_id=user_id, salesperson_code=code)
+            )
+        else:
+            row.salesperson_code = code
+
+    async def team_codes(self, manager_code: str) -> list[str]:
+        rows = await self.session.scalars(
+            sa.select(SalespersonRow.code).where(SalespersonRow.manager_code == manager_code)
+        )
+        return [manager_code, *rows]
+
+    async def upsert_salesperson(self, person: Salesperson) -> None:
+        await self.session.merge(_new_row(SalespersonRow, person))
+
+    # --- cycles, codes, activities, contacts --------------------------------------------------------
+    async def cycle(self, code: str) -> SalesCycle | None:
+        row = await self.session.get(SalesCycleRow, code.upper())
+        if row is None:
+            return None
+        stages = await self.session.scalars(
+            sa.select(SalesCycleStageRow)
+            .where(SalesCycleStageRow.sales_cycle_code == row.code)
+            .order_by(SalesCycleStageRow.stage)
+        )
+        return _to_domain(row, SalesCycle, stages=[_to_domain(s, SalesCycleStage) for s in stages])
+
+    async def cycles(self) -> list[SalesCycle]:
+        rows = (await self.session.scalars(sa.select(SalesCycleRow).order_by(SalesCycleRow.code))).all()
+        stage_rows = await self.session.scalars(
+            sa.select(SalesCycleStageRow).order_by(
+                SalesCycleStageRow.sales_cycle_code, SalesCycleStageRow.stage
+            )
+        )
+        by_cycle: dict[str, list[SalesCycleStage]] = {}
+        for s in stage_rows:
+            by_cycle.setdefault(s.sales_cycle_code, []).append(_to_domain(s, SalesCycleStage))
+        return [_to_domain(r, SalesCycle, stages=by_cycle.get(r.code, [])) for r in rows]
+
+    async def upsert_cycle(self, cycle: SalesCycle) -> None:
+        await self.session.merge(_new_row(SalesCycleRow, cycle, skip=("stages",)))
+        await self.session.flush()
+        for stage in cycle.stages:
+            await self.session.merge(_new_row(SalesCycleStageRow, stage))
+
+    async def delete_stages_except(self, cycle_code: str, keep: Sequence[int]) -> list[int]:
+        """Delete a cycle's stages not in `keep`; returns the ones refused because they are in use."""
+        in_use = set(
+            await self.session.scalars(
+                sa.select(OpportunityRow.current_stage).where(
+                    OpportunityRow.sales_cycle_code == cycle_code,
+                    OpportunityRow.status == OpportunityStatus.IN_PROGRESS,
+                )
+            )
+        )
+        doomed = [
+            s
+            for s in await self.session.scalars(
+                sa.select(SalesCycleStageRow.stage).where(SalesCycleStageRow.sales_cycle_code == cycle_code)
+            )
+            if s not in keep
+        ]
+        refused = [s for s in doomed if s in in_use]
+        if not refused and doomed:
+            await self.session.execute(
+                sa.delete(SalesCycleStageRow).where(
+                    SalesCycleStageRow.sales_cycle_code == cycle_code, SalesCycleStageRow.stage.in_(doomed)
+                )
+            )
+        return refused
+
+    async def close_codes(self) -> dict[str, CloseOpportunityCode]:
+        rows = await self.session.scalars(
+            sa.select(CloseOpportunityCodeRow).order_by(CloseOpportunityCodeRow.code)
+        )
+        return {r.code: _to_domain(r, CloseOpportunityCode) for r in rows}
+
+    async def upsert_close_code(self, code: CloseOpportunityCode) -> None:
+        await self.session.merge(_new_row(CloseOpportunityCodeRow, code))
+
+    async def upsert_activity(self, activity: Activity) -> None:
+        await self.session.merge(_new_row(ActivityRow, activity))
+
+    async def activities(self) -> dict[str, Activity]:
+        rows = await self.session.scalars(sa.select(ActivityRow))
+        return {r.code: _to_domain(r, Activity) for r in rows}
+
+    async def contact(self, no: str) -> Contact | None:
+        row = await self.session.get(ContactRow, no.upper())
+        return _to_domain(row, Contact) if row else None
+
+    async def contacts_by_no(self, numbers: Iterable[str]) -> dict[str, Contact]:
+        wanted = set(numbers)
+        if not wanted:
+            return {}
+        rows = await self.session.scalars(sa.select(ContactRow).where(ContactRow.no.in_(wanted)))
+        return {r.no: _to_domain(r, Contact) for r in rows}
+
+    async def find_contacts(self, text: str, limit: int = 10) -> list[Contact]:
+        needle = text.strip().lower()
+        query = sa.select(ContactRow).order_by(ContactRow.name).limit(limit)
+        if needle:
+            pattern = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            query = query.where(
+                sa.or_(
+                    sa.func.lower(ContactRow.name).like(pattern, escape="\\"),
+                    sa.func.lower(ContactRow.no).like(pattern, escape="\\"),
+                )
+            )
+        return [_to_domain(r, Contact) for r in await self.session.scalars(query)]
+
+    async def upsert_contact(self, contact: Contact) -> None:
+        await self.session.merge(_new_row(ContactRow, contact))
+
+    # --- opportunities and their ledger ----------------------------------------------------------
+    async def next_opportunity_no(self) -> str:
+        """Bump the series row in this transaction: the row lock makes numbers unique across replicas."""
+        result = await self.session.execute(
+            sa.update(NumberSeriesRow)
+            .where(NumberSeriesRow.code == OPPORTUNITY_SERIES)
+            .values(last_no=NumberSeriesRow.last_no + 1)
+            .returning(NumberSeriesRow.last_no)
+        )
+        last = result.scalar_one_or_none()
+        if last is None:
+            # First number ever: start after any opportunity loaded without the series.
+            highest = await self.session.scalar(sa.select(sa.func.max(OpportunityRow.no)))
+            last = int(highest[2:]) + 1 if highest else 1
+            self.session.add(NumberSeriesRow(code=OPPORTUNITY_SERIES, last_no=last))
+            await self.session.flush()
+        return f"OP{last:06d}"
+
+    async def opportunity(self, no: str, *, for_update: bool = False) -> Opportunity | None:
+        query = sa.select(OpportunityRow).where(OpportunityRow.no == no)
+        if for_update:
+            # PostgreSQL: concurrent writers queue here instead of failing late (SQLite ignores it).
+            query = query.with_for_update()
+        row = await self.session.scalar(query)
+        return self._opportunity(row) if row else None
+
+    def _opportunity(self, row: OpportunityRow) -> Opportunity:
+        opp = _to_domain(row, Opportunity)
+        for name in MONEY_FIELDS:
+            setattr(opp, name, self._money(getattr(opp, name)))
+        return opp
+
+    async def add_opportunity(self, opp: Opportunity) -> None:
+        self.session.add(_new_row(OpportunityRow, opp))
+        await self.session.flush()
+
+    async def save_opportunity(self, opp: Opportunity) -> None:
+        row = await self.session.get(OpportunityRow, opp.no)
+        assert row is not None, opp.no
+        _copy_fields(opp, row, skip=("no",))
+
+    def _entry(self, row: OpportunityEntryRow) -> OpportunityEntry:
+        entry = _to_domain(row, OpportunityEntry)
+        for name in MONEY_FIELDS:
+            setattr(entry, name, self._money(getattr(entry, name)))
+        return entry
+
+    async def active_entry(self, no: str) -> OpportunityEntry | None:
+        row = await self.session.scalar(
+            sa.select(OpportunityEntryRow).where(
+                OpportunityEntryRow.opportunity_no == no, OpportunityEntryRow.active.is_(True)
+            )
+        )
+        return self._entry(row) if row else None
+
+    async def entries(
+        self, no: str, *, newest_first: bool = True, limit: int | None = None
+    ) -> list[OpportunityEntry]:
+        order = OpportunityEntryRow.entry_no.desc() if newest_first else OpportunityEntryRow.entry_no
+        query = sa.select(OpportunityEntryRow).where(OpportunityEntryRow.opportunity_no == no).order_by(order)
+        if limit:
+            query = query.limit(limit)
+        return [self._entry(r) for r in await self.session.scalars(query)]
+
+    async def supersede(self, entry: OpportunityEntry) -> None:
+        row = await self.session.get(OpportunityEntryRow, entry.entry_no)
+        assert row is not None, entry.entry_no
+        row.active = entry.active
+        row.days_open = entry.days_open
+        # Flushed before the new active entry is inserted: one active entry per opportunity (unique index).
+        await self.session.flush()
+
+    async def add_entry(self, entry: OpportunityEntry) -> int:
+        row = _new_row(OpportunityEntryRow, entry, skip=("entry_no",))
+        self.session.add(row)
+        await self.session.flush()
+        entry.entry_no = row.entry_no
+        return row.entry_no
+
+    async def add_tasks(self, tasks: Iterable[Task]) -> None:
+        for task in tasks:
+            self.session.add(_new_row(TaskRow, task, skip=("id",)))
+
+    async def cancel_open_tasks(self, no: str) -> None:
+        await self.session.execute(
+            sa.update(TaskRow)
+            .where(TaskRow.opportunity_no == no, TaskRow.status == TaskStatus.OPEN)
+            .values(status=TaskStatus.CANCELLED)
+        )
+
+    async def tasks(self, no: str) -> list[Task]:
+        rows = await self.session.scalars(
+            sa.select(TaskRow).where(TaskRow.opportunity_no == no).order_by(TaskRow.id)
+        )
+        return [_to_domain(r, Task) for r in rows]
+
+    async def stage_run_start(self, no: str) -> date | None:
+        """Date of the latest entry that is not an `update`: when the current stage visit began."""
+        return await self.session.scalar(
+            sa.select(OpportunityEntryRow.date_of_change)
+            .where(
+                OpportunityEntryRow.opportunity_no == no,
+                OpportunityEntryRow.action_taken != ActionTaken.UPDATED,
+            )
+            .order_by(OpportunityEntryRow.entry_no.desc())
+            .limit(1)
+        )
+
+    async def list_opportunities(
+        self,
+        *,
+        owners: Sequence[str] | None = None,
+        statuses: Sequence[OpportunityStatus] | None = None,
+        stage: int | None = None,
+        cycle: str | None = None,
+        limit: int = 200,
+    ) -> list[Opportunity]:
+        query = sa.select(OpportunityRow)
+        if owners is not None:
+            query = query.where(OpportunityRow.salesperson_code.in_(owners))
+        if statuses is not None:
+            query = query.where(OpportunityRow.status.in_(statuses))
+        if stage is not None:
+            query = query.where(OpportunityRow.current_stage == stage)
+        if cycle is not None:
+            query = query.where(OpportunityRow.sales_cycle_code == cycle)
+        query = query.order_by(OpportunityRow.no).limit(limit)
+        return [self._opportunity(r) for r in await self.session.scalars(query)]
+
+    async def stalled_candidates(
+        self, cutoffs: dict[str, date], owners: Sequence[str] | None = None
+    ) -> list[Opportunity]:
+        """In-progress opportunities whose last change is before the cutoff of their stage's stall formula.
+
+        `cutoffs` maps each distinct stall formula to its first non-stalled date (stall.stalled_before);
+        the key "" stands for stages without a formula (the configured default applies).
+        """
+        if not cutoffs:
+            return []
+        stage = SalesCycleStageRow
+        formula = sa.func.coalesce(stage.date_formula, "")
+        conditions = [
+            sa.and_(formula == key, OpportunityRow.last_change_date < cutoff)
+            for key, cutoff in cutoffs.items()
+        ]
+        query = (
+            sa.select(OpportunityRow)
+            .join(
+                stage,
+                sa.and_(
+                    stage.sales_cycle_code == OpportunityRow.sales_cycle_code,
+                    stage.stage == OpportunityRow.current_stage,
+                ),
+            )
+            .where(
+                OpportunityRow.status == OpportunityStatus.IN_PROGRESS,
+                OpportunityRow.last_change_date < max(cutoffs.values()),
+                sa.or_(*conditions),
+            )
+        )
+        if owners is not None:
+            query = query.where(OpportunityRow.salesperson_code.in_(owners))
+        return [self._opportunity(r) for r in await self.session.scalars(query)]
+
+    async def stage_formulas(self) -> set[str]:
+        return set(await self.session.scalars(sa.select(sa.distinct(SalesCycleStageRow.date_formula))))
+
+    # --- statistics: exact sums in SQL, figures in the domain -----------------------------------
+    def _days_to_close(self) -> sa.ColumnElement[Any]:
+        if self.session.get_bind().dialect.name == "sqlite":
+            return sa.func.julianday(OpportunityRow.date_closed) - sa.func.julianday(
+                OpportunityRow.creation_date
+            )
+        return OpportunityRow.date_closed - OpportunityRow.creation_date
+
+    async def totals_by(
+        self,
+        key: sa.ColumnElement[Any] | None,
+        *,
+        owners: Sequence[str] | None = None,
+        cycle: str | None = None,
+    ) -> dict[Any, Totals]:
+        """oppbot's figures (spec 6.2) grouped by `key` (None: one overall group), in one statement."""
+        status = OpportunityRow.status
+        is_open = status == OpportunityStatus.IN_PROGRESS
+        closed = status.in_((OpportunityStatus.WON, OpportunityStatus.LOST))
+
+        def count(cond: sa.ColumnElement[bool]) -> sa.ColumnElement[Any]:
+            return sa.func.count().filter(cond)
+
+        columns: list[sa.ColumnElement[Any]] = [
+            count(status == OpportunityStatus.NOT_STARTED),
+            count(is_open),
+            count(status == OpportunityStatus.WON),
+            count(status == OpportunityStatus.LOST),
+            sa.func.sum(OpportunityRow.estimated_value).filter(is_open),
+            sa.func.sum(OpportunityRow.calcd_current_value).filter(is_open),
+            sa.func.sum(OpportunityRow.calcd_current_value).filter(status == OpportunityStatus.WON),
+            sa.func.sum(self._days_to_close()).filter(closed),
+        ]
+        query = sa.select(*([key] if key is not None else []), *columns)
+        if owners is not None:
+            query = query.where(OpportunityRow.salesperson_code.in_(owners))
+        if cycle is not None:
+            query = query.where(OpportunityRow.sales_cycle_code == cycle)
+        if key is not None:
+            query = query.group_by(key)
+        result: dict[Any, Totals] = {}
+        for row in await self.session.execute(query):
+            values = list(row)
+            group = values.pop(0) if key is not None else None
+            result[group] = Totals(
+                not_started=values[0],
+                open=values[1],
+                won=values[2],
+                lost=values[3],
+                pipeline_estimated_value=_dec(values[4], 4),
+                pipeline_calcd_value=_dec(values[5], 4),
+                won_value=_dec(values[6], 4),
+                days_to_close_sum=int(values[7] or 0),
+            )
+        return result
+
+    async def stage_days(self, cycle: str) -> dict[int, tuple[int, int]]:
+        """BC's Average No. of Days inputs per stage: (sum of days_open, count) over inactive entries."""
+        e = OpportunityEntryRow
+        rows = await self.session.execute(
+            sa.select(e.stage, sa.func.sum(e.days_open), sa.func.count())
+            .where(e.sales_cycle_code == cycle, e.active.is_(False), e.stage.is_not(None))
+            .group_by(e.stage)
+        )
+        return {int(stage): (int(days or 0), int(n)) for stage, days, n in rows}
+
+    async def salesperson_ledger(
+        self, owners: Sequence[str] | None = None
+    ) -> dict[str, tuple[int, Decimal, Decimal]]:
+        """BC's Salesperson Statistics over active entries (won and lost included), by current owner."""
+        e, o = OpportunityEntryRow, OpportunityRow
+        query = (
+            sa.select(
+                o.salesperson_code,
+                sa.func.count(),
+                sa.func.sum(e.estimated_value),
+                sa.func.sum(e.calcd_current_value),
+            )
+            .join(o, o.no == e.opportunity_no)
+            .where(e.active.is_(True))
+            .group_by(o.salesperson_code)
+        )
+        if owners is not None:
+            query = query.where(o.salesperson_code.in_(owners))
+        return {
+            code: (int(n), _dec(est, 4), _dec(calcd, 4))
+            for code, n, est, calcd in await self.session.execute(query)
+        }
+
+    # --- idempotency ----------------------------------------------------------------------------
+    async def claim_request(self, key: str) -> bool:
+        """True the first time a platform request key is seen (committed with the change it guards)."""
+        exists = await self.session.get(ProcessedRequestRow, key)
+        if exists is not None:
+            return False
+        self.session.add(ProcessedRequestRow(key=key))
+        await self.session.flush()
+        return True
+
+
+def _dec(value: Any, scale: int) -> Decimal:
+    """SUM() over a scaled-integer column returns the raw integer sum."""
+    if value is None:
+        return Decimal(0)
+    if isinstance(value, Decimal) and value != value.to_integral_value():
+        return value
+    return Decimal(int(value)).scaleb(-scale)
