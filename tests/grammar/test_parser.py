@@ -10,6 +10,7 @@ from oppbot.grammar import (
     VERB_ALIASES,
     VERBS,
     CloseOpportunity,
+    Command,
     Contacts,
     Cycles,
     Help,
@@ -29,7 +30,7 @@ from oppbot.grammar import (
 TODAY = datetime.date(2026, 11, 24)  # a Tuesday
 
 
-def p(text: str, locale: str = "en") -> object:
+def p(text: str, locale: str = "en") -> Command:
     return parse(text, today=TODAY, locale=locale)
 
 
@@ -80,7 +81,10 @@ def test_new_spec_example() -> None:
 
 
 def test_new_all_options() -> None:
-    cmd = p('new ct000001 "Desks" value=50k cycle=ex-small close=2026-12-31 chances=40 owner=ah priority=HIGH start=no')
+    cmd = p(
+        'new ct000001 "Desks" value=50k cycle=ex-small close=2026-12-31 chances=40 owner=ah '
+        "priority=HIGH start=no"
+    )
     assert cmd == NewOpportunity(
         contact="CT000001",
         description="Desks",
@@ -177,7 +181,13 @@ def test_history(text: str) -> None:
 
 
 def _move(action: str, no: str = "OP000001", **kw: object) -> Move:
-    fields: dict[str, object] = {"value": None, "chances": None, "close": None, "to_stage": None, "date": None}
+    fields: dict[str, object] = {
+        "value": None,
+        "chances": None,
+        "close": None,
+        "to_stage": None,
+        "date": None,
+    }
     fields.update(kw)
     return Move(action=action, no=no, **fields)  # type: ignore[arg-type]
 
@@ -218,7 +228,9 @@ def test_move_targets_and_dates() -> None:
     assert p("jump OP1 to=2") == _move("jump", to_stage=2)
     assert p("skip OP1 stage=3") == _move("skip", to_stage=3)
     assert p("skip OP1 fase=3") == _move("skip", to_stage=3)
-    assert p("next OP1 date=2026-11-20 chances=40%") == _move("next", chances=40, date=datetime.date(2026, 11, 20))
+    assert p("next OP1 date=2026-11-20 chances=40%") == _move(
+        "next", chances=40, date=datetime.date(2026, 11, 20)
+    )
     assert p("next OP1 data=oggi probabilita=0") == _move("next", chances=0, date=TODAY)
 
 
@@ -246,7 +258,9 @@ def test_win_and_lose() -> None:
         "OP000001", False, "PRICE_L", "Too expensive", None, None
     )
     assert p("lost OP1") == CloseOpportunity("OP000001", False, None, None, None, None)
-    assert p('persa OP1 PRICE "Troppo caro"') == CloseOpportunity("OP000001", False, "PRICE", "Troppo caro", None, None)
+    assert p('persa OP1 PRICE "Troppo caro"') == CloseOpportunity(
+        "OP000001", False, "PRICE", "Troppo caro", None, None
+    )
     assert p("vinta OP1 codice=BUSINESS importo=10k motivo='Ottimo'") == CloseOpportunity(
         "OP000001", True, "BUSINESS", "Ottimo", Decimal("10000"), None
     )

@@ -51,7 +51,8 @@ def test_parse_money_keeps_decimal_digits() -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["abc", "5x", "1.2.3,4,5", "", "  ", "1e999999", "1,2,3.4.5", "50.00.00", "€", "1.", "--5", "9" * 40]
+    "text",
+    ["abc", "5x", "1.2.3,4,5", "", "  ", "1e999999", "1,2,3.4.5", "50.00.00", "€", "1.", "--5", "9" * 40],
 )
 def test_parse_money_rejects_garbage(text: str) -> None:
     with pytest.raises(ParseError) as err:
@@ -105,7 +106,9 @@ def test_parse_date_falls_back_to_dateparser() -> None:
     assert parse_date("2 weeks from now", TODAY, "en") == datetime.date(2026, 12, 8)
 
 
-@pytest.mark.parametrize("text", ["", "garbage", "32/13/2026", "2026-02-30", "31/02", "x" * 100, "in 99999 years"])
+@pytest.mark.parametrize(
+    "text", ["", "garbage", "32/13/2026", "2026-02-30", "31/02", "x" * 100, "in 99999 years"]
+)
 def test_parse_date_rejects_garbage(text: str) -> None:
     with pytest.raises(ParseError) as err:
         parse_date(text, TODAY, "en")

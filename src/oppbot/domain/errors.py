@@ -8,7 +8,7 @@ from typing import Any
 class DomainError(Exception):
     """A rule was broken. `code` is the spec's error code; `params` fill the message."""
 
-    def __init__(self, code: str, **params: Any) -> None:
+    def __init__(self, code: str, /, **params: Any) -> None:
         super().__init__(code, params)
         self.code = code
         self.params: dict[str, Any] = params

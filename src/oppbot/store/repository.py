@@ -403,7 +403,7 @@ class Repository:
 
     async def totals_by(
         self,
-        key: sa.ColumnElement[Any] | None,
+        key: Any,
         *,
         owners: Sequence[str] | None = None,
         cycle: str | None = None,
@@ -457,7 +457,7 @@ class Repository:
             .where(e.sales_cycle_code == cycle, e.active.is_(False), e.stage.is_not(None))
             .group_by(e.stage)
         )
-        return {int(stage): (int(days or 0), int(n)) for stage, days, n in rows}
+        return {stage: (int(days or 0), int(n)) for stage, days, n in rows if stage is not None}
 
     async def salesperson_ledger(
         self, owners: Sequence[str] | None = None

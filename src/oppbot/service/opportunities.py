@@ -1,0 +1,558 @@
+"""The use cases every adapter calls. Each is one transaction and checks who is asking."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from oppbot.domain import actions
+from oppbot.domain.actions import CloseInput, MoveInput, Outcome
+from oppbot.domain.enums import ActionType, OpportunityStatus, Priority, Role
+from oppbot.domain.errors import DomainError
+from oppbot.domain.model import Contact, Opportunity, SalesCycle, Salesperson, Task
+from oppbot.domain.stall import days_overdue, stall_due, stalled_before
+from oppbot.domain.statistics import Figures, SalespersonLedgerFigures, StageFigures, Totals, average_days
+from oppbot.service.auth import may_change, require_admin, require_change
+from oppbot.service.uow import UnitOfWork
+from oppbot.service.views import (
+    ActionResult,
+    HistoryView,
+    ListView,
+    OpportunityView,
+    PipelineStage,
+    PipelineView,
+    StalledItem,
+    StatsView,
+)
+from oppbot.store.orm import OpportunityRow
+from oppbot.store.repository import Repository
+
+MAX_DESCRIPTION = 100
+LIST_LIMIT = 100
+STATUS_FILTERS: dict[str, tuple[OpportunityStatus, ...] | None] = {
+    "open": (OpportunityStatus.IN_PROGRESS,),
+    "in_progress": (OpportunityStatus.IN_PROGRESS,),
+    "not_started": (OpportunityStatus.NOT_STARTED,),
+    "won": (OpportunityStatus.WON,),
+    "lost": (OpportunityStatus.LOST,),
+    "closed": (OpportunityStatus.WON, OpportunityStatus.LOST),
+    "all": None,
+}
+
+
+def _utcnow() -> datetime:
+    return datetime.now(ZoneInfo("UTC"))
+
+
+class OpportunityService:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        currency: str = "EUR",
+        stall_default: str = "14D",
+        timezone: ZoneInfo | None = None,
+        clock: Callable[[], datetime] = _utcnow,
+    ) -> None:
+        self.sessions = sessions
+        self.currency = currency
+        self.stall_default = stall_default
+        self.timezone = timezone or ZoneInfo("UTC")
+        self.clock = clock
+
+    def uow(self, *, write: bool = False) -> UnitOfWork:
+        return UnitOfWork(self.sessions, self.currency, write=write)
+
+    def today(self, tz: ZoneInfo | None = None) -> date:
+        """Today in the acting person's time zone, else the configured one."""
+        return self.clock().astimezone(tz or self.timezone).date()
+
+    # --- identities ----------------------------------------------------------------------------
+    async def salesperson(self, code: str) -> Salesperson | None:
+        async with self.uow() as uow:
+            return await uow.repo.salesperson(code)
+
+    async def identify(
+        self, platform: str, team_id: str, user_id: str, email: str | None = None
+    ) -> Salesperson | None:
+        """Stored identity first; else a salesperson with the same email, linked for next time."""
+        async with self.uow() as uow:
+            found = await uow.repo.salesperson_by_identity(platform, team_id, user_id)
+            if found is not None or not email:
+                return found
+        async with self.uow(write=True) as uow:
+            found = await uow.repo.salesperson_by_email(email)
+            if found is not None:
+                await uow.repo.link_identity(platform, team_id, user_id, found.code)
+                await uow.commit()
+            return found
+
+    async def link(
+        self, actor: Salesperson, platform: str, team_id: str, user_id: str, code: str
+    ) -> Salesperson:
+        require_admin(actor)
+        async with self.uow(write=True) as uow:
+            person = await uow.repo.salesperson(code)
+            if person is None:
+                raise DomainError("unknown_salesperson", code=code)
+            await uow.repo.link_identity(platform, team_id, user_id, person.code)
+            await uow.commit()
+            return person
+
+    # --- reads ----------------------------------------------------------------------------------
+    async def cycles(self) -> list[SalesCycle]:
+        async with self.uow() as uow:
+            return await uow.repo.cycles()
+
+    async def contacts(self, text: str, limit: int = 10) -> list[Contact]:
+        async with self.uow() as uow:
+            return await uow.repo.find_contacts(text, limit)
+
+    async def salespeople(self) -> list[Salesperson]:
+        async with self.uow() as uow:
+            return await uow.repo.salespeople()
+
+    async def close_codes(self) -> list[tuple[str, str, str]]:
+        async with self.uow() as uow:
+            return [(c.code, c.type.value, c.description) for c in (await uow.repo.close_codes()).values()]
+
+    async def show(self, actor: Salesperson, no: str, tz: ZoneInfo | None = None) -> OpportunityView:
+        async with self.uow() as uow:
+            opp = await self._get(uow.repo, no)
+            return await self._view(uow.repo, actor, opp, self.today(tz), with_stage_run=True)
+
+    async def history(self, actor: Salesperson, no: str, tz: ZoneInfo | None = None) -> HistoryView:
+        async with self.uow() as uow:
+            opp = await self._get(uow.repo, no)
+            view = await self._view(uow.repo, actor, opp, self.today(tz), with_stage_run=True)
+            return HistoryView(view=view, entries=await uow.repo.entries(opp.no))
+
+    async def list_opportunities(
+        self,
+        actor: Salesperson,
+        *,
+        scope: str = "mine",
+        stage: int | None = None,
+        status: str | None = None,
+        cycle: str | None = None,
+        tz: ZoneInfo | None = None,
+    ) -> ListView:
+        if status is not None and status not in STATUS_FILTERS:
+            raise DomainError("bad_status", status=status)
+        statuses = (
+            STATUS_FILTERS[status]
+            if status
+            else (OpportunityStatus.NOT_STARTED, OpportunityStatus.IN_PROGRESS)
+        )
+        async with self.uow() as uow:
+            owners = await self._scope_owners(uow.repo, actor, scope)
+            opps = await uow.repo.list_opportunities(
+                owners=owners, statuses=statuses, stage=stage, cycle=cycle.upper() if cycle else None,
+                limit=LIST_LIMIT + 1,
+            )  # fmt: skip
+            views = await self._views(uow.repo, actor, opps[:LIST_LIMIT], self.today(tz))
+        # Stalled first, then by number: what needs attention leads.
+        views.sort(key=lambda v: (not v.stalled, v.no))
+        return ListView(title_key=f"list_{scope if scope in ('mine', 'team', 'all') else 'owner'}",
+                        scope=scope, items=views, truncated=len(opps) > LIST_LIMIT)  # fmt: skip
+
+    async def _scope_owners(self, repo: Repository, actor: Salesperson, scope: str) -> list[str] | None:
+        """`mine`, `team` (a manager's team; a rep's own team), `all`, or a salesperson code."""
+        if scope == "mine":
+            return [actor.code]
+        if scope == "all":
+            return None
+        if scope == "team":
+            if actor.role == Role.ADMIN and actor.manager_code is None:
+                return None
+            manager = actor.code if actor.role == Role.MANAGER else actor.manager_code
+            return await repo.team_codes(manager) if manager else [actor.code]
+        person = await repo.salesperson(scope)
+        if person is None:
+            raise DomainError("unknown_salesperson", code=scope)
+        if person.role == Role.MANAGER:
+            return await repo.team_codes(person.code) if scope != actor.code else [person.code]
+        return [person.code]
+
+    # --- views ------------------------------------------------------------------------------------
+    async def _get(self, repo: Repository, no: str, *, for_update: bool = False) -> Opportunity:
+        opp = await repo.opportunity(no.upper(), for_update=for_update)
+        if opp is None:
+            raise DomainError("not_found", no=no.upper())
+        return opp
+
+    async def _view(
+        self,
+        repo: Repository,
+        actor: Salesperson,
+        opp: Opportunity,
+        today: date,
+        *,
+        with_stage_run: bool = False,
+    ) -> OpportunityView:
+        cycle = await repo.cycle(opp.sales_cycle_code)
+        assert cycle is not None, opp.sales_cycle_code
+        owner = await repo.salesperson(opp.salesperson_code)
+        contact = await repo.contact(opp.contact_no)
+        run_start = await repo.stage_run_start(opp.no) if with_stage_run and opp.is_open else None
+        return self._make_view(actor, opp, cycle, owner, contact, today, run_start)
+
+    async def _views(
+        self, repo: Repository, actor: Salesperson, opps: Sequence[Opportunity], today: date
+    ) -> list[OpportunityView]:
+        """Many cards with a constant number of queries."""
+        cycles = {c.code: c for c in await repo.cycles()}
+        people = {p.code: p for p in await repo.salespeople()}
+        contacts = await repo.contacts_by_no({o.contact_no for o in opps})
+        return [
+            self._make_view(
+                actor,
+                o,
+                cycles[o.sales_cycle_code],
+                people.get(o.salesperson_code),
+                contacts.get(o.contact_no),
+                today,
+                o.last_change_date,
+            )
+            for o in opps
+        ]
+
+    def _make_view(
+        self,
+        actor: Salesperson,
+        opp: Opportunity,
+        cycle: SalesCycle,
+        owner: Salesperson | None,
+        contact: Contact | None,
+        today: date,
+        run_start: date | None,
+    ) -> OpportunityView:
+        stage = cycle.stage(opp.current_stage)
+        formula = stage.date_formula if stage else ""
+        due = stall_due(formula, self.stall_default, opp.last_change_date) if opp.last_change_date else None
+        position = cycle.stages.index(stage) + 1 if stage else None
+        allowed = owner is not None and may_change(actor, owner)
+        return OpportunityView(
+            opp=opp,
+            contact=contact,
+            owner=owner,
+            cycle=cycle,
+            stage=stage,
+            stage_position=position,
+            actions=actions.available_actions(opp, cycle) if allowed else (),
+            quote_needed=actions.quote_needed(opp, cycle),
+            days_in_stage=(today - run_start).days if run_start and opp.is_open else None,
+            stall_due=due if opp.is_open else None,
+            days_overdue=days_overdue(opp, formula, self.stall_default, today),
+            may_change=allowed,
+            currency=self.currency,
+        )
+
+    # --- changes ----------------------------------------------------------------------------------
+    async def create(
+        self,
+        actor: Salesperson,
+        *,
+        contact: str,
+        description: str,
+        cycle: str | None = None,
+        value: Decimal | None = None,
+        chances: int | None = None,
+        close: date | None = None,
+        owner: str | None = None,
+        priority: Priority | str | None = None,
+        start: bool = True,
+        created: date | None = None,
+        tz: ZoneInfo | None = None,
+        request_key: str | None = None,
+    ) -> ActionResult:
+        """`new`: create, and by default activate the first stage in the same transaction."""
+        description = (description or "").strip()
+        if not description:
+            raise DomainError("description_required")
+        if len(description) > MAX_DESCRIPTION:
+            raise DomainError("description_too_long", max=MAX_DESCRIPTION)
+        today = self.today(tz)
+        async with self.uow(write=True) as uow:
+            repo = uow.repo
+            if request_key and not await repo.claim_request(request_key):
+                raise DomainError("duplicate_request")
+            the_contact = await self._resolve_contact(repo, contact)
+            the_owner = actor if owner is None else await repo.salesperson(owner)
+            if the_owner is None:
+                raise DomainError("unknown_salesperson", code=owner)
+            if not may_change(actor, the_owner):
+                raise DomainError("not_allowed_owner", owner=the_owner.name)
+            the_cycle = await self._resolve_cycle(repo, cycle)
+            try:
+                prio = Priority(priority) if priority else Priority.NORMAL
+            except ValueError as exc:
+                raise DomainError("bad_priority", priority=str(priority)) from exc
+            creation = created or today
+            opp = Opportunity(
+                no="",
+                description=description,
+                contact_no=the_contact.no,
+                contact_company_no=the_contact.company_no,
+                salesperson_code=the_owner.code,
+                sales_cycle_code=the_cycle.code,
+                creation_date=creation,
+                priority=prio,
+            )
+            actions.validate_planned(
+                opp, value=value, chances=chances, close_date=close, currency=self.currency
+            )
+            outcome: Outcome | None = None
+            if start:
+                # Validate `first` before taking a number: a failure must create nothing.
+                probe = Opportunity(**{**opp.__dict__, "no": "OP?"})
+                actions.start(probe, the_cycle, MoveInput(date_of_change=creation),
+                              today=creation, currency=self.currency, actor=actor.code)  # fmt: skip
+            opp.no = await repo.next_opportunity_no()
+            await repo.add_opportunity(opp)
+            if start:
+                outcome = actions.start(opp, the_cycle, MoveInput(date_of_change=creation),
+                                        today=creation, currency=self.currency, actor=actor.code)  # fmt: skip
+                await self._persist(repo, opp, outcome)
+            view = await self._view(repo, actor, opp, today, with_stage_run=True)
+            await uow.commit()
+        return ActionResult(
+            verb="new",
+            view=view,
+            entry=outcome.entry if outcome else None,
+            tasks=tuple(t.activity_code for t in outcome.tasks) if outcome else (),
+        )
+
+    async def _resolve_contact(self, repo: Repository, text: str) -> Contact:
+        text = (text or "").strip()
+        if not text:
+            raise DomainError("contact_required")
+        found = await repo.contact(text)
+        if found is not None:
+            return found
+        matches = await repo.find_contacts(text, limit=10)
+        exact = [c for c in matches if c.name.lower() == text.lower()]
+        if len(exact) == 1:
+            return exact[0]
+        if len(matches) == 1:
+            return matches[0]
+        if not matches:
+            raise DomainError("unknown_contact", contact=text)
+        raise DomainError(
+            "ambiguous_contact", contact=text, matches=[f"{c.no} {c.name}" for c in matches[:5]]
+        )
+
+    async def _resolve_cycle(self, repo: Repository, code: str | None) -> SalesCycle:
+        if code is None:
+            usable = [c for c in await repo.cycles() if not c.blocked]
+            if len(usable) == 1:
+                return usable[0]
+            raise DomainError("cycle_required", cycles=[c.code for c in usable])
+        cycle = await repo.cycle(code)
+        if cycle is None:
+            raise DomainError("unknown_cycle", cycle=code.upper())
+        if cycle.blocked:
+            raise DomainError("cycle_blocked", cycle=cycle.code)
+        return cycle
+
+    async def _persist(self, repo: Repository, opp: Opportunity, outcome: Outcome) -> None:
+        if outcome.superseded is not None:
+            await repo.supersede(outcome.superseded)
+        entry_no = await repo.add_entry(outcome.entry)
+        await repo.save_opportunity(opp)
+        if outcome.cancel_open_tasks:
+            await repo.cancel_open_tasks(opp.no)
+        tasks: list[Task] = []
+        for task in outcome.tasks:
+            task.entry_no = entry_no
+            tasks.append(task)
+        await repo.add_tasks(tasks)
+
+    async def _change(
+        self,
+        actor: Salesperson,
+        no: str,
+        verb: str,
+        apply: Callable[[Repository, Opportunity], object],
+        tz: ZoneInfo | None,
+        request_key: str | None,
+    ) -> ActionResult:
+        """Load with a row lock, authorize, apply the domain rule, write everything in one transaction."""
+        async with self.uow(write=True) as uow:
+            repo = uow.repo
+            opp = await self._get(repo, no, for_update=True)
+            owner = await repo.salesperson(opp.salesperson_code)
+            assert owner is not None
+            require_change(actor, owner, opp.no)
+            if request_key and not await repo.claim_request(request_key):
+                raise DomainError("duplicate_request", no=opp.no)
+            result = apply(repo, opp)
+            if hasattr(result, "__await__"):
+                result = await result
+            outcome = result if isinstance(result, Outcome) else None
+            if outcome is not None:
+                await self._persist(repo, opp, outcome)
+            else:
+                await repo.save_opportunity(opp)
+            view = await self._view(repo, actor, opp, self.today(tz), with_stage_run=True)
+            await uow.commit()
+        return ActionResult(
+            verb=verb,
+            view=view,
+            entry=outcome.entry if outcome else None,
+            overridden_chances=outcome.overridden_chances if outcome else None,
+            tasks=tuple(t.activity_code for t in outcome.tasks) if outcome else (),
+        )
+
+    async def _cycle_of(self, repo: Repository, opp: Opportunity) -> SalesCycle:
+        cycle = await repo.cycle(opp.sales_cycle_code)
+        assert cycle is not None
+        return cycle
+
+    async def start(
+        self, actor: Salesperson, no: str, inp: MoveInput | None = None, *,
+        tz: ZoneInfo | None = None, request_key: str | None = None,
+    ) -> ActionResult:  # fmt: skip
+        today = self.today(tz)
+
+        async def apply(repo: Repository, opp: Opportunity) -> Outcome:
+            cycle = await self._cycle_of(repo, opp)
+            return actions.start(
+                opp, cycle, inp or MoveInput(), today=today, currency=self.currency, actor=actor.code
+            )
+
+        return await self._change(actor, no, "start", apply, tz, request_key)
+
+    async def move(
+        self, actor: Salesperson, no: str, action: ActionType, inp: MoveInput | None = None, *,
+        tz: ZoneInfo | None = None, request_key: str | None = None,
+    ) -> ActionResult:  # fmt: skip
+        today = self.today(tz)
+
+        async def apply(repo: Repository, opp: Opportunity) -> Outcome:
+            cycle = await self._cycle_of(repo, opp)
+            active = await repo.active_entry(opp.no)
+            if active is None:
+                # Checks 3-5 decide the error for opportunities without a ledger.
+                actions.check_changeable(opp, (inp or MoveInput()).expected_version)
+                raise DomainError("opportunity_not_started", no=opp.no)
+            return actions.move(opp, cycle, active, action, inp or MoveInput(),
+                                today=today, currency=self.currency, actor=actor.code)  # fmt: skip
+
+        return await self._change(actor, no, action.value, apply, tz, request_key)
+
+    async def close(
+        self, actor: Salesperson, no: str, inp: CloseInput, *,
+        tz: ZoneInfo | None = None, request_key: str | None = None,
+    ) -> ActionResult:  # fmt: skip
+        today = self.today(tz)
+
+        async def apply(repo: Repository, opp: Opportunity) -> Outcome:
+            active = await repo.active_entry(opp.no)
+            if active is None:
+                actions.check_changeable(opp, inp.expected_version)
+                raise DomainError("opportunity_not_started", no=opp.no)
+            codes = await repo.close_codes()
+            return actions.close(
+                opp, active, inp, codes, today=today, currency=self.currency, actor=actor.code
+            )
+
+        return await self._change(actor, no, "win" if inp.won else "lose", apply, tz, request_key)
+
+    async def set_quote(
+        self, actor: Salesperson, no: str, reference: str | None, *, expected_version: int | None = None,
+        tz: ZoneInfo | None = None, request_key: str | None = None,
+    ) -> ActionResult:  # fmt: skip
+        def apply(_repo: Repository, opp: Opportunity) -> None:
+            actions.set_quote(opp, reference, expected_version)
+
+        return await self._change(actor, no, "quote", apply, tz, request_key)
+
+    # --- stall scan, pipeline and statistics --------------------------------------------------------
+    async def stalled_opportunities(
+        self, as_of: date, owners: Sequence[str] | None = None
+    ) -> list[StalledItem]:
+        """All stalled opportunities as of a date, ordered by due date then number (spec 7)."""
+        async with self.uow() as uow:
+            formulas = await uow.repo.stage_formulas()
+            cutoffs = {f: stalled_before(f or self.stall_default, as_of) for f in formulas | {""}}
+            candidates = await uow.repo.stalled_candidates(cutoffs, owners)
+            cycles = {c.code: c for c in await uow.repo.cycles()}
+        items: list[StalledItem] = []
+        for opp in candidates:
+            stage = cycles[opp.sales_cycle_code].stage(opp.current_stage)
+            formula = stage.date_formula if stage else ""
+            overdue = days_overdue(opp, formula, self.stall_default, as_of)
+            if overdue is not None and opp.last_change_date is not None:
+                items.append(
+                    StalledItem(opp, stall_due(formula, self.stall_default, opp.last_change_date), overdue)
+                )
+        items.sort(key=lambda i: (i.stall_due, i.opp.no))
+        return items
+
+    async def pipeline(self, actor: Salesperson, scope: str = "mine") -> PipelineView:
+        async with self.uow() as uow:
+            repo = uow.repo
+            owners = await self._scope_owners(repo, actor, scope)
+            cycles = await repo.cycles()
+            parts: list[PipelineStage] = []
+            total = Totals()
+            for cycle in cycles:
+                stage_totals = await repo.totals_by(
+                    OpportunityRow.current_stage, owners=owners, cycle=cycle.code
+                )
+                cycle_totals = sum(stage_totals.values(), Totals())
+                if not (
+                    cycle_totals.open or cycle_totals.not_started or cycle_totals.won or cycle_totals.lost
+                ):
+                    continue
+                total = total + cycle_totals
+                days = await repo.stage_days(cycle.code)
+                stages = [
+                    StageFigures(
+                        stage=s.stage,
+                        description=s.description,
+                        open=stage_totals.get(s.stage, Totals()).open,
+                        pipeline_estimated_value=stage_totals.get(s.stage, Totals()).pipeline_estimated_value,
+                        pipeline_calcd_value=stage_totals.get(s.stage, Totals()).pipeline_calcd_value,
+                        avg_days=average_days(*days.get(s.stage, (0, 0))),
+                    )
+                    for s in cycle.stages
+                ]
+                parts.append(
+                    PipelineStage(cycle, stages, Figures.from_totals(cycle.code, cycle_totals, self.currency))
+                )
+        return PipelineView(scope, parts, Figures.from_totals(scope, total, self.currency), self.currency)
+
+    async def stats(
+        self, actor: Salesperson, *, cycle: str | None = None, owner: str | None = None, team: bool = False
+    ) -> StatsView:
+        async with self.uow() as uow:
+            repo = uow.repo
+            scope = owner.upper() if owner else ("team" if team else "all")
+            owners = await self._scope_owners(repo, actor, scope)
+            cycle_code = cycle.upper() if cycle else None
+            if cycle_code and await repo.cycle(cycle_code) is None:
+                raise DomainError("unknown_cycle", cycle=cycle_code)
+            overall = (await repo.totals_by(None, owners=owners, cycle=cycle_code)).get(None, Totals())
+            per_cycle = await repo.totals_by(OpportunityRow.sales_cycle_code, owners=owners, cycle=cycle_code)
+            per_person = await repo.totals_by(
+                OpportunityRow.salesperson_code, owners=owners, cycle=cycle_code
+            )
+            ledger = await repo.salesperson_ledger(owners)
+        fig = Figures.from_totals
+        return StatsView(
+            scope=scope if not cycle_code else f"{scope}/{cycle_code}",
+            overall=fig(scope, overall, self.currency),
+            by_cycle=[fig(code, t, self.currency) for code, t in sorted(per_cycle.items())],
+            by_salesperson=[fig(code, t, self.currency) for code, t in sorted(per_person.items())],
+            ledger=[
+                SalespersonLedgerFigures.from_sums(code, n, est, calcd, self.currency)
+                for code, (n, est, calcd) in sorted(ledger.items())
+            ],
+            currency=self.currency,
+        )

@@ -1,0 +1,46 @@
+"""One unit of work per use case: commit on success, roll back on anything else."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+from oppbot.domain.errors import DomainError
+from oppbot.store.engine import WRITE
+from oppbot.store.repository import Repository
+
+
+class UnitOfWork:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], currency: str, *, write: bool) -> None:
+        self._sessions = sessions
+        self._currency = currency
+        self._write = write
+        self.session: AsyncSession
+        self.repo: Repository
+
+    async def __aenter__(self) -> UnitOfWork:
+        self.session = self._sessions()
+        if self._write:
+            await self.session.connection(execution_options={WRITE: True})
+        self.repo = Repository(self.session, self._currency)
+        return self
+
+    async def commit(self) -> None:
+        try:
+            await self.session.commit()
+        except (StaleDataError, IntegrityError) as exc:
+            # Another replica changed the same opportunity between our read and our write.
+            raise DomainError("changed_meanwhile") from exc
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        try:
+            await self.session.rollback()
+        finally:
+            await self.session.close()
+        if isinstance(exc, (StaleDataError, IntegrityError)):
+            raise DomainError("changed_meanwhile") from exc

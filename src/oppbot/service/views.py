@@ -1,0 +1,120 @@
+"""What the service hands to adapters: read models, chat-neutral."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from oppbot.domain.model import (
+    Contact,
+    Opportunity,
+    OpportunityEntry,
+    SalesCycle,
+    SalesCycleStage,
+    Salesperson,
+)
+from oppbot.domain.statistics import Figures, SalespersonLedgerFigures, StageFigures
+
+
+@dataclass(frozen=True)
+class OpportunityView:
+    opp: Opportunity
+    contact: Contact | None
+    owner: Salesperson | None
+    cycle: SalesCycle
+    stage: SalesCycleStage | None
+    stage_position: int | None  # 1-based position among the cycle's stages ("stage 2 of 4")
+    actions: tuple[str, ...]
+    quote_needed: bool
+    days_in_stage: int | None
+    stall_due: date | None
+    days_overdue: int | None
+    may_change: bool
+    currency: str
+
+    @property
+    def no(self) -> str:
+        return self.opp.no
+
+    @property
+    def stage_count(self) -> int:
+        return len(self.cycle.stages)
+
+    @property
+    def stalled(self) -> bool:
+        return self.days_overdue is not None
+
+    @property
+    def skip_targets(self) -> tuple[int, ...]:
+        return tuple(s.stage for s in self.cycle.skip_targets(self.opp.current_stage or 0))
+
+    @property
+    def jump_targets(self) -> tuple[int, ...]:
+        return tuple(s.stage for s in self.cycle.jump_targets(self.opp.current_stage or 0))
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    verb: str
+    view: OpportunityView
+    entry: OpportunityEntry | None = None
+    overridden_chances: int | None = None
+    tasks: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class HistoryView:
+    view: OpportunityView
+    entries: list[OpportunityEntry]
+
+
+@dataclass(frozen=True)
+class ListView:
+    title_key: str
+    scope: str
+    items: list[OpportunityView]
+    truncated: bool = False
+
+
+@dataclass(frozen=True)
+class PipelineStage:
+    cycle: SalesCycle
+    stages: list[StageFigures]
+    figures: Figures
+
+
+@dataclass(frozen=True)
+class PipelineView:
+    scope: str
+    cycles: list[PipelineStage]
+    total: Figures
+    currency: str
+
+
+@dataclass(frozen=True)
+class StatsView:
+    scope: str
+    overall: Figures
+    by_cycle: list[Figures]
+    by_salesperson: list[Figures]
+    ledger: list[SalespersonLedgerFigures]
+    currency: str
+
+
+@dataclass(frozen=True)
+class StalledItem:
+    opp: Opportunity
+    stall_due: date
+    days_overdue: int
+
+
+@dataclass(frozen=True)
+class SetupReport:
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Money:
+    amount: Decimal
+    currency: str
