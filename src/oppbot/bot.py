@@ -1,0 +1,227 @@
+"""The one place where a command becomes a service call and a reply; every adapter goes through it."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from oppbot import grammar
+from oppbot.domain.actions import CloseInput, MoveInput
+from oppbot.domain.enums import ActionType
+from oppbot.domain.errors import DomainError
+from oppbot.domain.model import Salesperson
+from oppbot.replies.i18n import error_text, t
+from oppbot.replies.model import (
+    CardReply,
+    ContactsReply,
+    CyclesReply,
+    ErrorReply,
+    HelpReply,
+    HistoryReply,
+    ListReply,
+    PipelineReply,
+    Reply,
+    StatsReply,
+    TextReply,
+)
+from oppbot.service.opportunities import OpportunityService
+from oppbot.service.views import ActionResult
+
+log = logging.getLogger(__name__)
+
+MOVE_TYPES = {
+    "next": ActionType.NEXT,
+    "previous": ActionType.PREVIOUS,
+    "skip": ActionType.SKIP,
+    "jump": ActionType.JUMP,
+    "update": ActionType.UPDATE,
+}
+
+
+@dataclass(frozen=True)
+class ChatUser:
+    """A person on a chat platform, as the adapter knows them."""
+
+    platform: str
+    team_id: str
+    user_id: str
+    email: str | None = None
+
+
+# Turns a mention as typed (`<@U0DEMO1>`, `@annette`) into the chat user it names, or None.
+MentionResolver = Callable[[str], Awaitable[ChatUser | None]]
+
+
+@dataclass(frozen=True)
+class Context:
+    actor: Salesperson
+    locale: str = "en"
+    tz: ZoneInfo | None = None
+    resolve_mention: MentionResolver | None = None
+
+
+class Bot:
+    def __init__(self, service: OpportunityService) -> None:
+        self.service = service
+
+    async def handle(self, text: str, ctx: Context, *, request_key: str | None = None) -> Reply:
+        """Parse and run; bad input and broken rules become an ErrorReply, never an exception."""
+        try:
+            command = grammar.parse(text, today=self.service.today(ctx.tz), locale=ctx.locale)
+        except grammar.ParseError as exc:
+            return ErrorReply(exc.code, exc.message(ctx.locale))
+        return await self.run(command, ctx, request_key=request_key)
+
+    async def run(
+        self,
+        command: grammar.Command,
+        ctx: Context,
+        *,
+        expected_version: int | None = None,
+        request_key: str | None = None,
+    ) -> Reply:
+        try:
+            return await self._run(command, ctx, expected_version, request_key)
+        except DomainError as exc:
+            return await self._error(exc, ctx, getattr(command, "no", None))
+        except Exception:
+            log.exception("command failed: %r", command)
+            return ErrorReply("internal_error", t(ctx.locale, "internal_error"))
+
+    async def _error(self, exc: DomainError, ctx: Context, no: str | None) -> ErrorReply:
+        card = None
+        if exc.code == "changed_meanwhile" and no:
+            exc.params.setdefault("no", no)
+            try:
+                card = await self.service.show(ctx.actor, no, tz=ctx.tz)
+            except DomainError:
+                card = None
+        return ErrorReply(exc.code, error_text(ctx.locale, exc), card)
+
+    async def _owner_code(self, owner: str | None, ctx: Context) -> str | None:
+        """A salesperson code as typed, or a chat mention mapped to its salesperson."""
+        if owner is None or not (owner.startswith("@") or owner.startswith("<@")):
+            return owner
+        user = await ctx.resolve_mention(owner) if ctx.resolve_mention else None
+        person = (
+            await self.service.identify(user.platform, user.team_id, user.user_id, user.email)
+            if user
+            else None
+        )
+        if person is None:
+            raise DomainError("unknown_user", user=owner)
+        return person.code
+
+    def _card(self, result: ActionResult, ctx: Context) -> CardReply:
+        return CardReply(result.view, tuple(self._notices(result, ctx)), result)
+
+    def _notices(self, result: ActionResult, ctx: Context) -> list[str]:
+        view, loc = result.view, ctx.locale
+        stage = view.stage.label if view.stage else ""
+        if result.verb == "new":
+            notes = [
+                t(loc, "created_started" if view.opp.current_stage else "created", no=view.no, stage=stage)
+            ]
+        elif result.verb == "quote":
+            quote = view.opp.quote_ref
+            notes = [t(loc, "moved_quote" if quote else "moved_quote_cleared", no=view.no, quote=quote)]
+        else:
+            notes = [t(loc, f"moved_{result.verb}", no=view.no, stage=stage)]
+        if result.overridden_chances is not None and result.entry is not None:
+            notes.append(
+                t(
+                    loc,
+                    "chances_overridden",
+                    chances=result.entry.chances_pct,
+                    given=result.overridden_chances,
+                )
+            )
+        if result.tasks:
+            notes.append(t(loc, "tasks_created", tasks=list(result.tasks)))
+        return notes
+
+    async def _run(
+        self, command: grammar.Command, ctx: Context, version: int | None, request_key: str | None
+    ) -> Reply:
+        s, actor, tz = self.service, ctx.actor, ctx.tz
+        match command:
+            case grammar.Help(topic=topic):
+                wanted = [topic] if topic in grammar.USAGE else list(grammar.USAGE)
+                return HelpReply(topic, [(verb, grammar.USAGE[verb]) for verb in wanted])
+            case grammar.NewOpportunity():
+                result = await s.create(
+                    actor,
+                    contact=command.contact,
+                    description=command.description,
+                    cycle=command.cycle,
+                    value=command.value,
+                    chances=command.chances,
+                    close=command.close,
+                    owner=await self._owner_code(command.owner, ctx),
+                    priority=command.priority,
+                    start=command.start,
+                    tz=tz,
+                    request_key=request_key,
+                )
+                return self._card(result, ctx)
+            case grammar.Move(action="start"):
+                inp = MoveInput(command.value, command.chances, command.close, command.date, None, version)
+                return self._card(await s.start(actor, command.no, inp, tz=tz, request_key=request_key), ctx)
+            case grammar.Move():
+                inp = MoveInput(
+                    command.value, command.chances, command.close, command.date, command.to_stage, version
+                )
+                result = await s.move(
+                    actor, command.no, MOVE_TYPES[command.action], inp, tz=tz, request_key=request_key
+                )
+                return self._card(result, ctx)
+            case grammar.CloseOpportunity():
+                close = CloseInput(
+                    command.won, command.code, command.amount, command.reason, command.date, version
+                )
+                return self._card(
+                    await s.close(actor, command.no, close, tz=tz, request_key=request_key), ctx
+                )
+            case grammar.SetQuote():
+                result = await s.set_quote(
+                    actor,
+                    command.no,
+                    command.reference,
+                    expected_version=version,
+                    tz=tz,
+                    request_key=request_key,
+                )
+                return self._card(result, ctx)
+            case grammar.Show(no=no):
+                return CardReply(await s.show(actor, no, tz=tz))
+            case grammar.History(no=no):
+                return HistoryReply(await s.history(actor, no, tz=tz))
+            case grammar.ListOpportunities():
+                view = await s.list_opportunities(
+                    actor,
+                    scope=command.scope,
+                    stage=command.stage,
+                    status=command.status,
+                    cycle=command.cycle,
+                    tz=tz,
+                )
+                return ListReply(view)
+            case grammar.Pipeline(scope=scope):
+                code = await self._owner_code(scope, ctx) if scope.startswith(("@", "<@")) else scope
+                return PipelineReply(await s.pipeline(actor, code or "mine"))
+            case grammar.Stats():
+                owner = await self._owner_code(command.owner, ctx)
+                return StatsReply(await s.stats(actor, cycle=command.cycle, owner=owner, team=command.team))
+            case grammar.Cycles():
+                return CyclesReply(await s.cycles())
+            case grammar.Contacts(text=text):
+                return ContactsReply(text, await s.contacts(text))
+            case grammar.Link(user=user, code=code):
+                target = await ctx.resolve_mention(user) if ctx.resolve_mention else None
+                if target is None:
+                    raise DomainError("unknown_user", user=user)
+                person = await s.link(actor, target.platform, target.team_id, target.user_id, code)
+                return TextReply(t(ctx.locale, "linked", name=person.name, code=person.code))
+        raise AssertionError(f"unhandled command {command!r}")

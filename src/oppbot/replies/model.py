@@ -1,0 +1,85 @@
+"""Chat-neutral replies: data that every adapter renders natively (text, Block Kit, Adaptive Cards)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from oppbot.domain.model import Contact, SalesCycle
+from oppbot.service.views import ActionResult, HistoryView, ListView, OpportunityView, PipelineView, StatsView
+
+
+@dataclass(frozen=True)
+class CardReply:
+    """One opportunity card; `notices` say what just happened (already translated)."""
+
+    view: OpportunityView
+    notices: tuple[str, ...] = ()
+    result: ActionResult | None = None
+
+
+@dataclass(frozen=True)
+class ListReply:
+    view: ListView
+
+
+@dataclass(frozen=True)
+class HistoryReply:
+    view: HistoryView
+
+
+@dataclass(frozen=True)
+class PipelineReply:
+    view: PipelineView
+
+
+@dataclass(frozen=True)
+class StatsReply:
+    view: StatsView
+
+
+@dataclass(frozen=True)
+class CyclesReply:
+    cycles: list[SalesCycle]
+
+
+@dataclass(frozen=True)
+class ContactsReply:
+    query: str
+    contacts: list[Contact]
+
+
+@dataclass(frozen=True)
+class HelpReply:
+    topic: str | None
+    usage: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ErrorReply:
+    """Bad input or a broken rule, told to the person who typed it (ephemeral in Slack).
+
+    `card` is the fresh card when the error is about a stale one (changed meanwhile).
+    """
+
+    code: str
+    message: str
+    card: OpportunityView | None = None
+
+
+@dataclass(frozen=True)
+class TextReply:
+    message: str
+
+
+Reply = (
+    CardReply
+    | ListReply
+    | HistoryReply
+    | PipelineReply
+    | StatsReply
+    | CyclesReply
+    | ContactsReply
+    | HelpReply
+    | ErrorReply
+    | TextReply
+)
