@@ -108,7 +108,8 @@ def render(reply: Reply, f: Formatter) -> str:
             for e in hv.entries:
                 stage = f"{e.stage} {e.stage_description}" if e.stage is not None else (e.close_code or "")
                 lines.append(
-                    f"  #{e.entry_no} {f.date(e.date_of_change)} {e.action_type.value}/{e.action_taken.value} "
+                    f"  #{e.entry_no} {f.date(e.date_of_change)} "
+                    f"{e.action_type.value}/{e.action_taken.value} "
                     f"{stage} · {f.money(e.estimated_value)} · {f.pct(e.probability_pct)} · "
                     f"{f.money(e.calcd_current_value)}" + ("" if e.active else f" · {e.days_open}d")
                 )
@@ -141,7 +142,8 @@ def render(reply: Reply, f: Formatter) -> str:
                 rate = f"{fig.win_rate_pct} %" if fig.win_rate_pct is not None else f.t("none")
                 days = str(fig.avg_days_to_close) if fig.avg_days_to_close is not None else f.t("none")
                 lines.append(
-                    f"  {fig.label}: {fig.open} {f.t('open')}, {fig.won} {f.t('won')}, {fig.lost} {f.t('lost')}, "
+                    f"  {fig.label}: {fig.open} {f.t('open')}, {fig.won} {f.t('won')}, "
+                    f"{fig.lost} {f.t('lost')}, "
                     f"{fig.not_started} {f.t('not_started')} · {f.t('pipeline')} "
                     f"{f.money(fig.pipeline_estimated_value)} ({f.t('weighted')} "
                     f"{f.money(fig.pipeline_calcd_value)}) · {f.t('won_value')} {f.money(fig.won_value)} · "
@@ -153,12 +155,12 @@ def render(reply: Reply, f: Formatter) -> str:
             for c in cycles:
                 blocked = f" ({f.t('blocked')})" if c.blocked else ""
                 lines.append(f"  {c.code} {c.description} · {c.probability_calculation.value}{blocked}")
-                for s in c.stages:
-                    marks = ("Q" if s.quote_required else "") + ("S" if s.allow_skip else "")
+                for st in c.stages:
+                    marks = ("Q" if st.quote_required else "") + ("S" if st.allow_skip else "")
                     lines.append(
-                        f"    {s.stage} {s.description}: {s.completed_pct}/{s.chances_pct}"
+                        f"    {st.stage} {st.description}: {st.completed_pct}/{st.chances_pct}"
                         + (f" [{marks}]" if marks else "")
-                        + (f" {s.date_formula}" if s.date_formula else "")
+                        + (f" {st.date_formula}" if st.date_formula else "")
                     )
             return "\n".join(lines)
         case ContactsReply(query=query, contacts=contacts):
