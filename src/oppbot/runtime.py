@@ -1,0 +1,39 @@
+"""Wiring: settings → engine → service → bot. One Runtime per process, shared by every adapter."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from oppbot.bot import Bot
+from oppbot.config import Settings
+from oppbot.service.opportunities import OpportunityService
+from oppbot.store.engine import make_engine, make_sessionmaker, upgrade_database
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    service: OpportunityService
+    bot: Bot
+
+    @classmethod
+    def create(cls, settings: Settings) -> Runtime:
+        engine = make_engine(settings.database_url)
+        sessions = make_sessionmaker(engine)
+        service = OpportunityService(
+            sessions,
+            currency=settings.currency,
+            stall_default=settings.stall_default,
+            timezone=settings.zone,
+        )
+        return cls(settings, engine, sessions, service, Bot(service))
+
+    async def migrate(self) -> None:
+        await upgrade_database(self.engine)
+
+    async def close(self) -> None:
+        await self.engine.dispose()

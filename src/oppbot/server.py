@@ -1,0 +1,42 @@
+"""The aiohttp web server: adapter-neutral; each chat adapter mounts its own routes."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+import sqlalchemy as sa
+from aiohttp import web
+
+from oppbot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+RUNTIME: web.AppKey[Runtime] = web.AppKey("runtime", Runtime)
+
+# An adapter registers its routes on the app (e.g. Slack at /slack/events).
+Mount = Callable[[web.Application, Runtime], None]
+
+
+async def healthz(request: web.Request) -> web.Response:
+    runtime = request.app[RUNTIME]
+    try:
+        async with runtime.engine.connect() as conn:
+            await conn.execute(sa.text("SELECT 1"))
+    except Exception as exc:  # the probe must answer, not crash
+        log.warning("health check failed: %s", exc)
+        return web.json_response({"status": "unavailable"}, status=503)
+    return web.json_response({"status": "ok"})
+
+
+def build_app(runtime: Runtime, mounts: list[Mount] | None = None) -> web.Application:
+    app = web.Application()
+    app[RUNTIME] = runtime
+    app.router.add_get("/healthz", healthz)
+    for mount in mounts or []:
+        mount(app, runtime)
+
+    async def _close(_app: web.Application) -> None:
+        await runtime.close()
+
+    app.on_cleanup.append(_close)
+    return app
