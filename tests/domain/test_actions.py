@@ -760,10 +760,6 @@ def test_value_not_positive() -> None:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: value/won amount checked before quantizing; 0.004 EUR becomes a 0.00 value",
-)
 def test_value_rounding_to_zero_is_not_positive() -> None:
     book = started(at=1)
     refused(
@@ -1263,10 +1259,6 @@ def test_validate_planned_checks() -> None:
         assert err.value.code == code
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: validate_planned mutates the opportunity before a later check fails",
-)
 def test_validate_planned_failure_changes_nothing() -> None:
     opp = new_opp()
     before = replace(opp)

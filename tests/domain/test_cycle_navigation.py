@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
 from demo_cycles import CLOSE_CODE_ROWS, CYCLES, STAGE_ROWS, demo_close_codes, demo_cycles
 
-from oppbot.domain.enums import CloseType, ProbabilityCalculation
-from oppbot.domain.model import SalesCycle, SalesCycleStage
+from oppbot.domain.actions import available_actions, quote_needed
+from oppbot.domain.enums import CloseType, OpportunityStatus, ProbabilityCalculation
+from oppbot.domain.model import Opportunity, SalesCycle, SalesCycleStage
 from oppbot.domain.probability import probability_pct
 
 # Spec 4.2: skip targets of the demo cycles; every other (cycle, stage) has none.
@@ -148,3 +150,40 @@ def test_skip_walk_reaches_end_of_cycle() -> None:
     assert c.can_skip(1)
     assert numbers(c.skip_targets(2)) == [3]
     assert not c.can_skip(2)
+
+
+# The card's buttons (actions.available_actions / quote_needed) follow the same availability rules.
+
+
+def _opp(
+    cycle: str, status: OpportunityStatus, stage: int | None = None, quote: str | None = None
+) -> Opportunity:
+    o = Opportunity("OP000001", "Deal", "CT000002", "AH", cycle, date(2026, 10, 1), status=status)
+    o.current_stage, o.quote_ref = stage, quote
+    o.closed = status in (OpportunityStatus.WON, OpportunityStatus.LOST)
+    return o
+
+
+def test_available_actions(cycles: dict[str, SalesCycle]) -> None:
+    new = cycles["NEW"]
+    assert available_actions(_opp("NEW", OpportunityStatus.NOT_STARTED), new) == ("start",)
+    assert available_actions(_opp("EMPTY", OpportunityStatus.NOT_STARTED), SalesCycle("EMPTY")) == ()
+    assert available_actions(_opp("NEW", OpportunityStatus.WON), new) == ()
+    assert available_actions(_opp("NEW", OpportunityStatus.LOST), new) == ()
+    rest = ("update", "quote", "win", "lose")
+    ip = OpportunityStatus.IN_PROGRESS
+    assert available_actions(_opp("NEW", ip, 1), new) == ("next", *rest)
+    assert available_actions(_opp("NEW", ip, 2), new) == ("next", "previous", "skip", *rest)
+    assert available_actions(_opp("NEW", ip, 4), new) == ("next", "previous", "jump", *rest)
+    assert available_actions(_opp("NEW", ip, 5), new) == ("previous", "jump", *rest)
+
+
+def test_quote_needed(cycles: dict[str, SalesCycle]) -> None:
+    new = cycles["NEW"]
+    ip = OpportunityStatus.IN_PROGRESS
+    assert not quote_needed(_opp("NEW", ip, 1), new)  # stage 2 needs none
+    assert quote_needed(_opp("NEW", ip, 2), new)  # stage 3 needs one
+    assert not quote_needed(_opp("NEW", ip, 2, quote="SQ-1"), new)
+    assert not quote_needed(_opp("NEW", ip, 5), new)  # no next stage
+    assert not quote_needed(_opp("NEW", OpportunityStatus.NOT_STARTED), new)
+    assert not quote_needed(_opp("NEW", OpportunityStatus.WON), new)

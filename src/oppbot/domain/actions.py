@@ -96,9 +96,11 @@ def _date_of_change(
 
 
 def check_value(value: Decimal | None, currency: str) -> Decimal:
-    if value is None or value <= 0:
+    # Quantize first: 0.004 EUR is a value of 0.00, which is not positive.
+    rounded = None if value is None else round_money(value, currency)
+    if rounded is None or rounded <= 0:
         raise DomainError("value_not_positive")
-    return round_money(value, currency)
+    return rounded
 
 
 def check_chances(chances: int | None) -> int:
@@ -362,9 +364,9 @@ def close(
     code = resolve_close_code(codes, inp.close_code, close_type)
     if inp.won:
         amount = inp.won_amount if inp.won_amount is not None else active.estimated_value
-        if amount <= 0:
-            raise DomainError("won_amount_not_positive")
         calcd = round_money(amount, currency)
+        if calcd <= 0:
+            raise DomainError("won_amount_not_positive")
     elif inp.won_amount is not None:
         raise DomainError("won_amount_not_allowed")
     else:
@@ -420,11 +422,15 @@ def validate_planned(
     opp: Opportunity, *, value: Decimal | None, chances: int | None, close_date: date | None, currency: str
 ) -> None:
     """`new`: planned values, when given, pass 4.1's checks with dc = creation date."""
-    opp.estimated_value = check_value(value, currency) if value is not None else None
-    opp.chances_pct = check_chances(chances) if chances is not None else None
+    checked_value = check_value(value, currency) if value is not None else None
+    checked_chances = check_chances(chances) if chances is not None else None
     if close_date is not None and close_date < opp.creation_date:
         raise DomainError("close_date_before_change", close=close_date, dc=opp.creation_date)
-    opp.estimated_close_date = close_date
+    opp.estimated_value, opp.chances_pct, opp.estimated_close_date = (
+        checked_value,
+        checked_chances,
+        close_date,
+    )
 
 
 def available_actions(opp: Opportunity, cycle: SalesCycle) -> tuple[str, ...]:
