@@ -1,0 +1,3 @@
+from oppbot.cli import main
+
+main()

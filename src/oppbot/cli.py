@@ -1,0 +1,142 @@
+"""The `oppbot` command line (conventions.md): serve, chat, setup, db, scheduler."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+
+from oppbot.config import Settings, SettingsError, load_settings
+from oppbot.domain.errors import DomainError
+from oppbot.runtime import Runtime
+
+T = TypeVar("T")
+
+app = typer.Typer(
+    help="oppbot: a Business Central-style opportunity pipeline in Slack and Teams.", no_args_is_help=True
+)
+setup_app = typer.Typer(help="Load set-up data.", no_args_is_help=True)
+db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+app.add_typer(setup_app, name="setup")
+app.add_typer(db_app, name="db")
+
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+
+
+def _settings(**overrides: object) -> Settings:
+    try:
+        return load_settings(**overrides)
+    except SettingsError as exc:
+        typer.echo(f"oppbot: {exc}", err=True)
+        raise typer.Exit(EXIT_USAGE) from exc
+
+
+def _with_runtime(settings: Settings, work: Callable[[Runtime], Awaitable[T]]) -> T:
+    """Migrate, run `work`, dispose: every command sees an up-to-date schema."""
+
+    async def go() -> T:
+        runtime = Runtime.create(settings)
+        try:
+            await runtime.migrate()
+            return await work(runtime)
+        finally:
+            await runtime.close()
+
+    return asyncio.run(go())
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to listen on (OPPBOT_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on (OPPBOT_PORT).")] = None,
+) -> None:
+    """Run the web server: Slack at /slack/events, /healthz."""
+    from oppbot.serve import run_server
+
+    overrides: dict[str, object] = {}
+    if host is not None:
+        overrides["host"] = host
+    if port is not None:
+        overrides["port"] = port
+    settings = _settings(**overrides)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    run_server(settings)
+
+
+@app.command()
+def chat(
+    as_: Annotated[str, typer.Option("--as", help="Act as this salesperson code, e.g. AH.")] = "AH",
+) -> None:
+    """Chat with the bot in this terminal (or pipe commands in, one per line)."""
+    from oppbot.adapters.console import chat as console_chat
+    from oppbot.service.setup import load_demo
+
+    settings = _settings()
+
+    async def work(runtime: Runtime) -> int:
+        # First run on an empty database: load the demo so there is something to try.
+        if not await runtime.service.salespeople():
+            await load_demo(runtime.service)
+        actor = await runtime.service.salesperson(as_)
+        if actor is None:
+            codes = ", ".join(p.code for p in await runtime.service.salespeople())
+            typer.echo(f"oppbot: there is no salesperson {as_.upper()} (known: {codes})", err=True)
+            return EXIT_USAGE
+        await console_chat(runtime, actor, sys.stdin, sys.stdout)
+        return 0
+
+    code = _with_runtime(settings, work)
+    raise typer.Exit(code)
+
+
+@setup_app.command("demo")
+def setup_demo() -> None:
+    """Load Business Central's demo cycles, codes and people plus demo opportunities (idempotent)."""
+    from oppbot.service.setup import load_demo
+
+    report = _with_runtime(_settings(), lambda rt: load_demo(rt.service))
+    typer.echo("demo data loaded: " + ", ".join(f"{k} {v}" for k, v in report.counts.items()))
+
+
+@setup_app.command("load")
+def setup_load(file: Annotated[Path, typer.Argument(help="A YAML or JSON set-up file.")]) -> None:
+    """Load a set-up file: upsert by code in one transaction; a bad file changes nothing."""
+    from oppbot.service.setup import SetupError, load_setup
+
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as exc:
+        typer.echo(f"oppbot: cannot read {file}: {exc.strerror}", err=True)
+        raise typer.Exit(EXIT_ERROR) from exc
+    try:
+        report = _with_runtime(_settings(), lambda rt: load_setup(rt.service, text, source=str(file)))
+    except (SetupError, DomainError) as exc:
+        typer.echo(f"oppbot: {file}: {exc}", err=True)
+        raise typer.Exit(EXIT_ERROR) from exc
+    typer.echo(f"{file} loaded: " + ", ".join(f"{k} {v}" for k, v in report.counts.items()))
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply Alembic migrations to OPPBOT_DATABASE_URL."""
+
+    async def nothing(_rt: Runtime) -> None:
+        return None
+
+    _with_runtime(_settings(), nothing)
+    typer.echo("database is up to date")
+
+
+def main() -> None:
+    try:
+        app()
+    except Exception as exc:  # a runtime failure is one line for the user, not a stack trace
+        logging.getLogger("oppbot").debug("command failed", exc_info=True)
+        typer.echo(f"oppbot: error: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
