@@ -13,7 +13,7 @@ from oppbot.domain import actions
 from oppbot.domain.actions import CloseInput, MoveInput, Outcome
 from oppbot.domain.enums import ActionType, OpportunityStatus, Priority, Role
 from oppbot.domain.errors import DomainError
-from oppbot.domain.model import Contact, Opportunity, SalesCycle, Salesperson, Task
+from oppbot.domain.model import Contact, Opportunity, SalesCycle, Salesperson
 from oppbot.domain.stall import days_overdue, stall_due, stalled_before
 from oppbot.domain.statistics import Figures, SalespersonLedgerFigures, StageFigures, Totals, average_days
 from oppbot.service.auth import may_change, require_admin, require_change
@@ -208,6 +208,7 @@ class OpportunityService:
         cycles = {c.code: c for c in await repo.cycles()}
         people = {p.code: p for p in await repo.salespeople()}
         contacts = await repo.contacts_by_no({o.contact_no for o in opps})
+        runs = await repo.stage_run_starts(o.no for o in opps if o.is_open)
         return [
             self._make_view(
                 actor,
@@ -216,7 +217,7 @@ class OpportunityService:
                 people.get(o.salesperson_code),
                 contacts.get(o.contact_no),
                 today,
-                o.last_change_date,
+                runs.get(o.no),
             )
             for o in opps
         ]
@@ -317,7 +318,7 @@ class OpportunityService:
             if start:
                 outcome = actions.start(opp, the_cycle, MoveInput(date_of_change=creation),
                                         today=creation, currency=self.currency, actor=actor.code)  # fmt: skip
-                await self._persist(repo, opp, outcome)
+                await repo.record_outcome(opp, outcome)
             view = await self._view(repo, actor, opp, today, with_stage_run=True)
             await uow.commit()
         return ActionResult(
@@ -359,19 +360,6 @@ class OpportunityService:
             raise DomainError("cycle_blocked", cycle=cycle.code)
         return cycle
 
-    async def _persist(self, repo: Repository, opp: Opportunity, outcome: Outcome) -> None:
-        if outcome.superseded is not None:
-            await repo.supersede(outcome.superseded)
-        entry_no = await repo.add_entry(outcome.entry)
-        await repo.save_opportunity(opp)
-        if outcome.cancel_open_tasks:
-            await repo.cancel_open_tasks(opp.no)
-        tasks: list[Task] = []
-        for task in outcome.tasks:
-            task.entry_no = entry_no
-            tasks.append(task)
-        await repo.add_tasks(tasks)
-
     async def _change(
         self,
         actor: Salesperson,
@@ -395,7 +383,7 @@ class OpportunityService:
                 result = await result
             outcome = result if isinstance(result, Outcome) else None
             if outcome is not None:
-                await self._persist(repo, opp, outcome)
+                await repo.record_outcome(opp, outcome)
             else:
                 await repo.save_opportunity(opp)
             view = await self._view(repo, actor, opp, self.today(tz), with_stage_run=True)

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from oppbot.domain.actions import Outcome
 from oppbot.domain.enums import ActionTaken, OpportunityStatus, TaskStatus
 from oppbot.domain.model import (
     Activity,
@@ -235,13 +236,8 @@ class Repository:
             .values(last_no=NumberSeriesRow.last_no + 1)
             .returning(NumberSeriesRow.last_no)
         )
-        last = result.scalar_one_or_none()
-        if last is None:
-            # First number ever: start after any opportunity loaded without the series.
-            highest = await self.session.scalar(sa.select(sa.func.max(OpportunityRow.no)))
-            last = int(highest[2:]) + 1 if highest else 1
-            self.session.add(NumberSeriesRow(code=OPPORTUNITY_SERIES, last_no=last))
-            await self.session.flush()
+        # The migration creates the series row, so this always finds it.
+        last = result.scalar_one()
         return f"OP{last:06d}"
 
     async def opportunity(self, no: str, *, for_update: bool = False) -> Opportunity | None:
@@ -305,6 +301,18 @@ class Repository:
         entry.entry_no = row.entry_no
         return row.entry_no
 
+    async def record_outcome(self, opp: Opportunity, outcome: Outcome) -> None:
+        """Write what one action did: superseded entry, new entry, opportunity, tasks."""
+        if outcome.superseded is not None:
+            await self.supersede(outcome.superseded)
+        entry_no = await self.add_entry(outcome.entry)
+        await self.save_opportunity(opp)
+        if outcome.cancel_open_tasks:
+            await self.cancel_open_tasks(opp.no)
+        for task in outcome.tasks:
+            task.entry_no = entry_no
+        await self.add_tasks(outcome.tasks)
+
     async def add_tasks(self, tasks: Iterable[Task]) -> None:
         for task in tasks:
             self.session.add(_new_row(TaskRow, task, skip=("id",)))
@@ -321,6 +329,19 @@ class Repository:
             sa.select(TaskRow).where(TaskRow.opportunity_no == no).order_by(TaskRow.id)
         )
         return [_to_domain(r, Task) for r in rows]
+
+    async def stage_run_starts(self, numbers: Iterable[str]) -> dict[str, date]:
+        """stage_run_start for many opportunities in one statement."""
+        wanted = set(numbers)
+        if not wanted:
+            return {}
+        e = OpportunityEntryRow
+        rows = await self.session.execute(
+            sa.select(e.opportunity_no, sa.func.max(e.date_of_change))
+            .where(e.opportunity_no.in_(wanted), e.action_taken != ActionTaken.UPDATED)
+            .group_by(e.opportunity_no)
+        )
+        return {no: day for no, day in rows}
 
     async def stage_run_start(self, no: str) -> date | None:
         """Date of the latest entry that is not an `update`: when the current stage visit began."""
@@ -391,7 +412,7 @@ class Repository:
         return [self._opportunity(r) for r in await self.session.scalars(query)]
 
     async def stage_formulas(self) -> set[str]:
-        return set(await self.session.scalars(sa.select(sa.distinct(SalesCycleStageRow.date_formula))))
+        return set(await self.session.scalars(sa.select(SalesCycleStageRow.date_formula).distinct()))
 
     # --- statistics: exact sums in SQL, figures in the domain -----------------------------------
     def _days_to_close(self) -> sa.ColumnElement[Any]:
@@ -442,9 +463,9 @@ class Repository:
                 open=values[1],
                 won=values[2],
                 lost=values[3],
-                pipeline_estimated_value=_dec(values[4], 4),
-                pipeline_calcd_value=_dec(values[5], 4),
-                won_value=_dec(values[6], 4),
+                pipeline_estimated_value=_dec(values[4]),
+                pipeline_calcd_value=_dec(values[5]),
+                won_value=_dec(values[6]),
                 days_to_close_sum=int(values[7] or 0),
             )
         return result
@@ -478,7 +499,7 @@ class Repository:
         if owners is not None:
             query = query.where(o.salesperson_code.in_(owners))
         return {
-            code: (int(n), _dec(est, 4), _dec(calcd, 4))
+            code: (int(n), _dec(est), _dec(calcd))
             for code, n, est, calcd in await self.session.execute(query)
         }
 
@@ -493,10 +514,6 @@ class Repository:
         return True
 
 
-def _dec(value: Any, scale: int) -> Decimal:
-    """SUM() over a scaled-integer column returns the raw integer sum."""
-    if value is None:
-        return Decimal(0)
-    if isinstance(value, Decimal) and value != value.to_integral_value():
-        return value
-    return Decimal(int(value)).scaleb(-scale)
+def _dec(value: Any) -> Decimal:
+    """SUM() keeps the column's ScaledDecimal type, so sums arrive already unscaled; NULL means none."""
+    return Decimal(0) if value is None else Decimal(value)

@@ -50,12 +50,14 @@ def upgrade() -> None:
     with op.batch_alter_table("contact", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_contact_name"), ["name"], unique=False)
 
-    op.create_table(
+    number_series = op.create_table(
         "number_series",
         sa.Column("code", sa.String(length=10), nullable=False),
         sa.Column("last_no", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("code", name=op.f("pk_number_series")),
     )
+    # The opportunity series exists from the start: concurrent first creates then all lock this row.
+    op.bulk_insert(number_series, [{"code": "OPP", "last_no": 0}])
     op.create_table(
         "processed_request",
         sa.Column("key", sa.String(length=200), nullable=False),

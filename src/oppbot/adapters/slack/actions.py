@@ -1,0 +1,218 @@
+"""Card buttons: run the move with the version the card showed and update the card in place."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from oppbot import grammar
+from oppbot.adapters.slack.blocks import parse_card_value
+from oppbot.adapters.slack.home import publish_home
+from oppbot.adapters.slack.identity import Who
+from oppbot.adapters.slack.labels import label
+from oppbot.adapters.slack.messages import Message, render_message
+from oppbot.adapters.slack.modal_views import Meta, close_modal, new_modal, quote_modal, update_modal
+from oppbot.adapters.slack.support import SlackDeps, request_key, safely, send_to_url
+from oppbot.domain.errors import DomainError
+from oppbot.replies.model import CardReply, ErrorReply, Reply
+
+log = logging.getLogger(__name__)
+
+
+def _from_home(body: dict[str, Any]) -> bool:
+    return (body.get("view") or {}).get("type") == "home"
+
+
+def _ephemeral(body: dict[str, Any]) -> bool:
+    return bool((body.get("container") or {}).get("is_ephemeral"))
+
+
+async def show_result(
+    deps: SlackDeps, client: AsyncWebClient, body: dict[str, Any], who: Who, reply: Reply
+) -> None:
+    """A click's outcome: the fresh card replaces the clicked one; a refusal is told only to the clicker."""
+    if isinstance(reply, ErrorReply) and reply.code == "duplicate_request":
+        return
+    if _from_home(body):
+        notice = " ".join(reply.notices) if isinstance(reply, CardReply) else None
+        if isinstance(reply, ErrorReply):
+            notice = reply.message
+        await publish_home(deps, client, who, notice=notice or None)
+        return
+    url = str(body.get("response_url") or "")
+    share = _ephemeral(body)
+    message = render_message(reply, who.f, share=share)
+    if isinstance(reply, CardReply) or (isinstance(reply, ErrorReply) and reply.card is not None):
+        await send_to_url(url, message, replace_original=True)
+    else:  # refused: the card stays as it is, the clicker alone reads why
+        await send_to_url(url, message, response_type="ephemeral", replace_original=False)
+
+
+async def _who_or_explain(deps: SlackDeps, client: AsyncWebClient, body: dict[str, Any]) -> Who | None:
+    who = await deps.who(client, body)
+    if who.ctx is not None:
+        return who
+    if _from_home(body):
+        await publish_home(deps, client, who)
+    elif body.get("response_url"):
+        await send_to_url(
+            str(body["response_url"]), deps.not_linked(who), response_type="ephemeral", replace_original=False
+        )
+    return None
+
+
+def register(app: AsyncApp, deps: SlackDeps) -> None:
+    @app.action(re.compile(r"^opp_(start|next|previous|skip|jump)$"))
+    async def move(
+        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        await ack()
+
+        async def work() -> None:
+            who = await _who_or_explain(deps, client, body)
+            if who is None or who.ctx is None:
+                return
+            verb = str(action["action_id"]).removeprefix("opp_")
+            raw = action.get("value") or (action.get("selected_option") or {}).get("value") or ""
+            no, version, stage = parse_card_value(str(raw))
+            command = grammar.Move(
+                action=verb, no=no, value=None, chances=None, close=None, to_stage=stage, date=None
+            )
+            reply = await deps.runtime.bot.run(
+                command, who.ctx, expected_version=version, request_key=request_key(body, "act:")
+            )
+            await show_result(deps, client, body, who, reply)
+
+        await safely("card button", work)
+
+    @app.action(re.compile(r"^opp_(update|quote|win|lose)$"))
+    async def open_modal(
+        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        await ack()
+
+        async def work() -> None:
+            who = await _who_or_explain(deps, client, body)
+            if who is None or who.ctx is None:
+                return
+            verb = str(action["action_id"]).removeprefix("opp_")
+            no, version, _ = parse_card_value(str(action.get("value") or ""))
+            try:
+                view = await deps.runtime.service.show(who.ctx.actor, no, tz=who.tz)
+            except DomainError as exc:
+                reply = await deps.runtime.bot.run(grammar.Show(no=no), who.ctx)
+                log.info("modal for %s refused: %s", no, exc)
+                await show_result(deps, client, body, who, reply)
+                return
+            meta = Meta(
+                no=view.no,
+                v=version if version is not None else view.opp.version,
+                url=str(body.get("response_url") or ""),
+                replace=True,
+                share=_ephemeral(body),
+                home=_from_home(body),
+            )
+            if verb == "update":
+                modal = update_modal(view, who.f, meta)
+            elif verb == "quote":
+                modal = quote_modal(view, who.f, meta)
+            else:
+                codes = await deps.runtime.service.close_codes()
+                modal = close_modal(view, who.f, meta, won=verb == "win", codes=codes)
+            await client.views_open(trigger_id=body["trigger_id"], view=modal.to_dict())
+
+        await safely("open modal", work)
+
+    @app.action("home_new")
+    async def home_new(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+
+        async def work() -> None:
+            who = await deps.who(client, body)
+            cycles = await deps.runtime.service.cycles()
+            modal = new_modal(who.f, Meta(home=_from_home(body)), cycles)
+            await client.views_open(trigger_id=body["trigger_id"], view=modal.to_dict())
+
+        await safely("new modal", work)
+
+    @app.action("opp_share")
+    async def share(
+        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        await ack()
+
+        async def work() -> None:
+            who = await _who_or_explain(deps, client, body)
+            if who is None or who.ctx is None:
+                return
+            no, _, _ = parse_card_value(str(action.get("value") or ""))
+            reply = await deps.runtime.bot.run(grammar.Show(no=no), who.ctx)
+            message = render_message(reply, who.f, share=False)
+            url = str(body.get("response_url") or "")
+            if isinstance(reply, ErrorReply):
+                await send_to_url(url, message, response_type="ephemeral", replace_original=False)
+                return
+            channel = str((body.get("channel") or {}).get("id") or "")
+            try:
+                await client.chat_postMessage(channel=channel, **message.kwargs())
+            except SlackApiError as exc:  # not a member of a private channel, say
+                log.info("share in %s failed: %s", channel, exc.response.get("error"))
+                failed = Message(label(who.locale, "share_failed"), [])
+                await send_to_url(
+                    url,
+                    Message(
+                        failed.text, [{"type": "section", "text": {"type": "mrkdwn", "text": failed.text}}]
+                    ),
+                    response_type="ephemeral",
+                    replace_original=False,
+                )
+
+        await safely("share", work)
+
+    @app.action("opp_show")
+    async def show(
+        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        await ack()
+
+        async def work() -> None:
+            who = await _who_or_explain(deps, client, body)
+            if who is None or who.ctx is None:
+                return
+            no, _, _ = parse_card_value(str(action.get("value") or ""))
+            reply = await deps.runtime.bot.run(grammar.Show(no=no), who.ctx)
+            message = render_message(reply, who.f, share=True)
+            url = str(body.get("response_url") or "")
+            await send_to_url(url, message, response_type="ephemeral", replace_original=False)
+
+        await safely("show", work)
+
+    @app.action("opp_page")
+    async def page(
+        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        await ack()
+
+        async def work() -> None:
+            who = await _who_or_explain(deps, client, body)
+            if who is None or who.ctx is None:
+                return
+            data = json.loads(str(action.get("value") or "{}"))
+            text, number = str(data.get("t") or "help"), int(data.get("p") or 0)
+            try:
+                command = grammar.parse(text, today=deps.runtime.service.today(who.tz), locale=who.locale)
+            except grammar.ParseError:
+                return
+            if not isinstance(command, grammar.ListOpportunities | grammar.History):
+                return  # pages are for reads only
+            reply = await deps.runtime.bot.run(command, who.ctx)
+            message = render_message(reply, who.f, share=True, source=text, page=number)
+            await send_to_url(str(body.get("response_url") or ""), message, replace_original=True)
+
+        await safely("page", work)

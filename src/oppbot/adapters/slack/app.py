@@ -1,0 +1,68 @@
+"""The slack-bolt AsyncApp: signature checks by Bolt, our listeners, retry-aware Web API clients."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.response import BoltResponse
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from oppbot.adapters.slack import actions, commands, home, modals, shortcuts
+from oppbot.adapters.slack.identity import Identities
+from oppbot.adapters.slack.oauth import oauth_settings
+from oppbot.adapters.slack.support import SlackDeps, request_id
+from oppbot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+def web_client(runtime: Runtime, token: str | None = None) -> AsyncWebClient:
+    """Every Web API client: our base URL, and retries on rate limits and connection errors."""
+    client = AsyncWebClient(token=token, base_url=runtime.settings.slack_api_url)
+    handlers = client.retry_handlers
+    if not any(isinstance(h, AsyncConnectionErrorRetryHandler) for h in handlers):
+        handlers.append(AsyncConnectionErrorRetryHandler(max_retry_count=2))
+    handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=2))
+    return client
+
+
+def build_slack_app(runtime: Runtime) -> AsyncApp:
+    """Single-workspace (bot token + signing secret) or multi-workspace (OAuth) AsyncApp."""
+    settings = runtime.settings
+    oauth = oauth_settings(runtime)
+    if oauth is not None:
+        app = AsyncApp(
+            signing_secret=settings.slack_signing_secret,
+            client=web_client(runtime),
+            oauth_settings=oauth,
+        )
+    else:
+        app = AsyncApp(
+            signing_secret=settings.slack_signing_secret, client=web_client(runtime, settings.slack_bot_token)
+        )
+    deps = SlackDeps(runtime, Identities(runtime))
+
+    @app.middleware
+    async def drop_retries(body: dict[str, Any], next: Callable[[], Awaitable[None]]) -> BoltResponse | None:
+        """A retry of a request this process already took: 200, and no work (the first one does it)."""
+        rid = request_id(body)
+        if rid is not None and not deps.recent.first_time(rid):
+            log.info("dropping a repeated Slack request %s", rid)
+            return BoltResponse(status=200, body="")
+        await next()
+        return None
+
+    @app.error
+    async def on_error(error: Exception, body: dict[str, Any]) -> None:
+        log.error("Slack listener failed on %s: %r", body.get("type"), error)
+
+    for module in (commands, actions, modals, shortcuts, home):
+        module.register(app, deps)
+    return app

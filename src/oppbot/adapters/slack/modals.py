@@ -1,0 +1,220 @@
+"""Modal submissions: parse the fields, run the command, inline field errors, then show the result."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from oppbot import grammar
+from oppbot.adapters.slack.home import publish_home
+from oppbot.adapters.slack.identity import Who
+from oppbot.adapters.slack.labels import label
+from oppbot.adapters.slack.messages import render_message
+from oppbot.adapters.slack.modal_views import CALLBACKS, CONTACT_ACTION, MAIN_BLOCK, Meta, state_value
+from oppbot.adapters.slack.support import SlackDeps, safely, send_to_url, team_of
+from oppbot.grammar.values import parse_chances
+from oppbot.replies.i18n import t
+from oppbot.replies.model import CardReply, ErrorReply, Reply
+
+log = logging.getLogger(__name__)
+MAX_OPTIONS = 100
+
+# A service/grammar error code → the modal block it belongs to.
+FIELD_OF_ERROR = {
+    "value_not_positive": "value",
+    "bad_money": "value",
+    "chances_not_positive": "chances",
+    "chances_out_of_range": "chances",
+    "bad_chances": "chances",
+    "close_date_required": "close",
+    "close_date_before_change": "close",
+    "date_before_last_change": "date",
+    "date_before_creation": "date",
+    "close_code_required": "code",
+    "unknown_close_code": "code",
+    "close_code_wrong_type": "code",
+    "won_amount_not_positive": "amount",
+    "won_amount_not_allowed": "amount",
+    "reason_too_long": "reason",
+    "quote_too_long": "quote",
+    "description_required": "description",
+    "description_too_long": "description",
+    "contact_required": "contact",
+    "unknown_contact": "contact",
+    "ambiguous_contact": "contact",
+    "unknown_salesperson": "owner",
+    "not_allowed_owner": "owner",
+    "unknown_user": "owner",
+    "cycle_required": "cycle",
+    "unknown_cycle": "cycle",
+    "cycle_blocked": "cycle",
+    "bad_priority": "priority",
+}
+
+
+class FieldErrors(Exception):
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(errors)
+        self.errors = errors
+
+
+class Fields:
+    """Typed reads of a submitted modal; a bad value is remembered as that field's error."""
+
+    def __init__(self, values: dict[str, Any], who: Who) -> None:
+        self.values, self.who, self.errors = values, who, dict[str, str]()
+
+    def text(self, block: str) -> str | None:
+        return state_value(self.values, block)
+
+    def money(self, block: str) -> Decimal | None:
+        raw = self.text(block)
+        try:
+            return grammar.parse_money(raw, self.who.locale) if raw else None
+        except grammar.ParseError as exc:
+            self.errors[block] = exc.message(self.who.locale)
+            return None
+
+    def chances(self) -> int | None:
+        raw = self.text("chances")
+        try:
+            return parse_chances(raw) if raw else None
+        except grammar.ParseError:
+            self.errors["chances"] = label(self.who.locale, "bad_number")
+            return None
+
+    def date(self, block: str) -> date | None:
+        raw = self.text(block)
+        try:
+            return date.fromisoformat(raw) if raw else None
+        except ValueError:
+            self.errors[block] = t(self.who.locale, "close_date_required")
+            return None
+
+    def check(self) -> None:
+        if self.errors:
+            raise FieldErrors(self.errors)
+
+
+async def build_command(
+    kind: str, fields: Fields, meta: Meta, deps: SlackDeps, client: AsyncWebClient
+) -> grammar.Command:
+    """The grammar command a modal stands for (the same one a typed `/opp …` would build)."""
+    if kind == "update":
+        cmd: grammar.Command = grammar.Move(
+            action="update",
+            no=meta.no,
+            value=fields.money("value"),
+            chances=fields.chances(),
+            close=fields.date("close"),
+            to_stage=None,
+            date=fields.date("date"),
+        )
+    elif kind == "quote":
+        cmd = grammar.SetQuote(no=meta.no, reference=fields.text("quote"))
+    elif kind in ("win", "lose"):
+        cmd = grammar.CloseOpportunity(
+            no=meta.no,
+            won=kind == "win",
+            code=fields.text("code"),
+            reason=fields.text("reason"),
+            amount=fields.money("amount") if kind == "win" else None,
+            date=fields.date("date"),
+        )
+    else:
+        owner = None
+        if user := fields.text("owner"):
+            person = await deps.identities.salesperson_of(client, fields.who.team_id, user)
+            if person is None:
+                fields.errors["owner"] = label(fields.who.locale, "unknown_owner")
+            else:
+                owner = person.code
+        cmd = grammar.NewOpportunity(
+            contact=fields.text("contact") or "",
+            description=fields.text("description") or "",
+            value=fields.money("value"),
+            cycle=fields.text("cycle"),
+            close=fields.date("close"),
+            chances=fields.chances(),
+            owner=owner,
+            priority=fields.text("priority"),
+            start=True,
+        )
+    fields.check()
+    return cmd
+
+
+async def deliver(deps: SlackDeps, client: AsyncWebClient, who: Who, meta: Meta, reply: Reply) -> None:
+    """Show a modal's outcome where the modal came from: the card in place, App Home, or a DM."""
+    if meta.home:
+        notice = None
+        if isinstance(reply, CardReply):
+            notice = " ".join(reply.notices) or None
+        elif isinstance(reply, ErrorReply):
+            notice = reply.message
+        await publish_home(deps, client, who, notice=notice)
+        return
+    message = render_message(reply, who.f, share=meta.share or not meta.url)
+    if meta.link and isinstance(reply, CardReply):
+        extra = {
+            "type": "context",
+            "elements": [{"type": "mrkdwn", "text": label(who.locale, "from_message", link=meta.link)}],
+        }
+        message = type(message)(message.text, [*message.blocks, extra][:50])
+    if meta.url:
+        await send_to_url(meta.url, message, response_type="ephemeral", replace_original=meta.replace)
+        return
+    await client.chat_postMessage(channel=who.user_id, **message.kwargs())
+
+
+def register(app: AsyncApp, deps: SlackDeps) -> None:
+    for kind, callback in CALLBACKS.items():
+        _register_submission(app, deps, kind, callback)
+
+    @app.options(CONTACT_ACTION)
+    async def contact_options(ack: AsyncAck, payload: dict[str, Any]) -> None:
+        text = str(payload.get("value") or "").strip()
+        contacts = await deps.runtime.service.contacts(text, limit=MAX_OPTIONS) if text else []
+        options = [
+            {"text": {"type": "plain_text", "text": f"{c.no} · {c.name}"[:75]}, "value": c.no}
+            for c in contacts
+        ]
+        await ack(options=options)
+
+
+def _register_submission(app: AsyncApp, deps: SlackDeps, kind: str, callback: str) -> None:
+    @app.view(callback)
+    async def submitted(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        view = body.get("view") or {}
+        meta = Meta.load(view.get("private_metadata"))
+        main = MAIN_BLOCK[kind]
+        present = {b.get("block_id") for b in view.get("blocks") or []} or set(FIELD_OF_ERROR.values())
+        try:
+            who = await deps.who(client, body)
+            if who.ctx is None:
+                await ack(response_action="errors", errors={main: t(who.locale, "not_linked")})
+                return
+            values = (view.get("state") or {}).get("values") or {}
+            command = await build_command(kind, Fields(values, who), meta, deps, client)
+        except FieldErrors as exc:
+            await ack(response_action="errors", errors=exc.errors)
+            return
+        key = f"slack:{team_of(body)}:view:{view.get('id')}"
+        reply = await deps.runtime.bot.run(command, who.ctx, expected_version=meta.v, request_key=key)
+        if isinstance(reply, ErrorReply) and reply.code not in ("changed_meanwhile", "duplicate_request"):
+            block = FIELD_OF_ERROR.get(reply.code, main)
+            await ack(response_action="errors", errors={block if block in present else main: reply.message})
+            return
+        await ack()  # closes the modal; the result is shown after the HTTP response
+        if isinstance(reply, ErrorReply) and reply.code == "duplicate_request":
+            return
+
+        async def work() -> None:
+            await deliver(deps, client, who, meta, reply)
+
+        await safely(f"{callback} result", work)

@@ -1,0 +1,113 @@
+"""What every Slack listener shares: the runtime, identities, retry dedupe and the reply plumbing."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from oppbot.adapters.slack.identity import Identities, Who
+from oppbot.adapters.slack.messages import Message
+from oppbot.replies.i18n import t
+from oppbot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+RECENT_TTL = 30 * 60.0  # Slack retries within minutes; response_urls live 30 minutes
+RECENT_MAX = 20_000
+
+
+class RecentKeys:
+    """Request ids seen lately in this process: a Slack retry of a request we already took is dropped.
+
+    The durable guard is the service's claimed request key (same transaction as the change); this
+    only spares the work (and a second visible answer) when the retry reaches the same process.
+    """
+
+    def __init__(self, ttl: float = RECENT_TTL, size: int = RECENT_MAX) -> None:
+        self.ttl, self.size = ttl, size
+        self._seen: OrderedDict[str, float] = OrderedDict()
+
+    def first_time(self, key: str) -> bool:
+        now = time.monotonic()
+        while self._seen and next(iter(self._seen.values())) < now - self.ttl:
+            self._seen.popitem(last=False)
+        if key in self._seen:
+            return False
+        self._seen[key] = now
+        if len(self._seen) > self.size:
+            self._seen.popitem(last=False)
+        return True
+
+
+def request_id(body: dict[str, Any]) -> str | None:
+    """The id Slack repeats on a retry of the same request."""
+    if body.get("type") == "event_callback":
+        return f"event:{body.get('event_id')}" if body.get("event_id") else None
+    trigger = body.get("trigger_id")
+    return f"trigger:{trigger}" if trigger else None
+
+
+def team_of(body: dict[str, Any]) -> str:
+    team = body.get("team")
+    if isinstance(team, dict) and team.get("id"):
+        return str(team["id"])
+    user = body.get("user")
+    if isinstance(user, dict) and user.get("team_id"):
+        return str(user["team_id"])
+    return str(body.get("team_id") or "")
+
+
+def user_of(body: dict[str, Any]) -> str:
+    user = body.get("user")
+    if isinstance(user, dict):
+        return str(user.get("id") or "")
+    if isinstance(user, str):
+        return user
+    return str(body.get("user_id") or "")
+
+
+def request_key(body: dict[str, Any], kind: str = "") -> str | None:
+    """The key the service claims with a change, so a retried request never acts twice."""
+    rid = request_id(body)
+    return f"slack:{team_of(body)}:{kind}{rid}" if rid else None
+
+
+@dataclass
+class SlackDeps:
+    runtime: Runtime
+    identities: Identities
+    recent: RecentKeys = field(default_factory=RecentKeys)
+
+    async def who(self, client: AsyncWebClient, body: dict[str, Any]) -> Who:
+        return await self.identities.who(client, team_of(body), user_of(body))
+
+    def not_linked(self, who: Who) -> Message:
+        text = t(who.locale, "not_linked")
+        return Message(text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}])
+
+
+async def send_to_url(url: str, message: Message, **kwargs: Any) -> None:
+    """Post to a response_url (ephemeral by default); failures are logged, never raised."""
+    try:
+        resp = await AsyncWebhookClient(url).send(text=message.text, blocks=message.blocks, **kwargs)
+        if resp.status_code != 200:
+            log.warning("response_url answered %s: %s", resp.status_code, resp.body)
+    except Exception:
+        log.exception("response_url post failed")
+
+
+async def safely(what: str, work: Callable[[], Awaitable[None]]) -> None:
+    """Run listener work after the ack: a failure is logged; Slack already has its 200."""
+    try:
+        await work()
+    except SlackApiError as exc:
+        log.warning("%s: Slack API error %s", what, exc.response.get("error"))
+    except Exception:
+        log.exception("%s failed", what)

@@ -1,0 +1,1 @@
+"""oppbot's demo data: `demo.yaml`, a set-up file loaded by `oppbot setup demo` (oppbot.service.setup)."""
