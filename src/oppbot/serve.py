@@ -33,12 +33,20 @@ async def serve(settings: Settings) -> None:
     site = web.TCPSite(runner, settings.host, settings.port)
     await site.start()
     log.info("oppbot listening on http://%s:%s", settings.host, settings.port)
+    socket_mode = None
+    if settings.slack_app_token:
+        from oppbot.adapters.slack import SLACK_APP, start_socket_mode
+
+        # The mounted AsyncApp serves Socket Mode too: one listener set, one dedupe cache.
+        socket_mode = await start_socket_mode(runtime, app[SLACK_APP])
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
     log.info("oppbot stopping")
+    if socket_mode is not None:
+        await socket_mode.close_async()  # type: ignore[no-untyped-call]
     await runner.cleanup()
 
 

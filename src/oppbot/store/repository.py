@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oppbot.domain.actions import Outcome
@@ -505,13 +506,17 @@ class Repository:
 
     # --- idempotency ----------------------------------------------------------------------------
     async def claim_request(self, key: str) -> bool:
-        """True the first time a platform request key is seen (committed with the change it guards)."""
-        exists = await self.session.get(ProcessedRequestRow, key)
-        if exists is not None:
-            return False
-        self.session.add(ProcessedRequestRow(key=key))
-        await self.session.flush()
-        return True
+        """True the first time a platform request key is seen (committed with the change it guards).
+
+        INSERT … ON CONFLICT DO NOTHING: a concurrent claim of the same key on another replica waits for
+        the first transaction and then finds the key taken, instead of failing on the primary key.
+        """
+        dialect = self.session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        result = await self.session.execute(
+            insert(ProcessedRequestRow).values(key=key).on_conflict_do_nothing(index_elements=["key"])
+        )
+        return bool(getattr(result, "rowcount", 0))
 
 
 def _dec(value: Any) -> Decimal:

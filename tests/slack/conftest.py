@@ -1,0 +1,79 @@
+"""The real server (build_app + mount_slack) on loopback, FakeSlack as the Web API, signed requests."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from oppbot.adapters.slack import mount_slack
+from oppbot.bot import Bot
+from oppbot.config import load_settings
+from oppbot.runtime import Runtime
+from oppbot.server import build_app
+from oppbot.service.opportunities import OpportunityService
+from oppbot.store.engine import make_engine, make_sessionmaker, upgrade_database
+from tests.dbfixtures import Clock
+from tests.fakes.fixtures import fake_slack  # noqa: F401
+from tests.fakes.loopback import LoopbackServer
+from tests.fakes.slack_api import FakeSlack, RecordedCall
+from tests.fakes.slack_client import SlackRequestSender
+from tests.slack.seed import USERS, seed
+
+SECRET = "test-secret"
+
+
+@dataclass
+class SlackHarness:
+    fake: FakeSlack
+    sender: SlackRequestSender
+    runtime: Runtime
+    clock: Clock
+    url: str
+
+    @property
+    def service(self) -> OpportunityService:
+        return self.runtime.service
+
+    async def command(self, text: str, user: str = "U0DEMO1", **kwargs: Any) -> RecordedCall:
+        """Send `/opp text` and return what the bot posted to the command's response_url."""
+        before = len(self.fake.calls_to("response_url"))
+        resp = await self.sender.slash_command(text, user_id=user, **kwargs)
+        assert resp.status == 200, resp.text
+        assert resp.text == ""  # acked at once, the answer follows on the response_url
+        return (await self.fake.wait_for("response_url", before + 1))[before]
+
+    async def next_call(self, method: str, before: int) -> RecordedCall:
+        return (await self.fake.wait_for(method, before + 1))[before]
+
+
+@pytest.fixture
+async def slack(fake_slack: FakeSlack, tmp_path: Path) -> AsyncIterator[SlackHarness]:  # noqa: F811
+    settings = load_settings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path}/oppbot.db",
+        slack_signing_secret=SECRET,
+        slack_bot_token="xoxb-test",
+        slack_api_url=fake_slack.base_url,
+        locale="en",
+    )
+    engine = make_engine(settings.database_url)
+    await upgrade_database(engine)
+    sessions = make_sessionmaker(engine)
+    clock = Clock(date(2026, 10, 1))
+    service = OpportunityService(sessions, currency="EUR", stall_default="14D", clock=clock)
+    runtime = Runtime(settings, engine, sessions, service, Bot(service))
+    await seed(service, sessions)
+    for user_id, (name, email, locale) in USERS.items():
+        fake_slack.add_user(user_id, name=name, email=email, locale=locale)
+    server = LoopbackServer(build_app(runtime, [mount_slack]))
+    url = await server.start()
+    sender = SlackRequestSender(f"{url}/slack/events", SECRET, response_url_for=fake_slack.response_url)
+    try:
+        yield SlackHarness(fake_slack, sender, runtime, clock, url)
+    finally:
+        await sender.close()
+        await server.stop()

@@ -1,0 +1,61 @@
+"""Seed data for the Slack tests: the shared reference data, Slack identities, a few opportunities."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from oppbot.service.opportunities import OpportunityService
+from oppbot.service.uow import UnitOfWork
+from tests.dbfixtures import AH, PS, Sessions, seed_all
+
+TEAM = "T0DEMO"
+# Slack user → (name, email as Slack knows it, Slack locale). Emails differ from the salespeople's
+# on purpose for the linked ones: the stored identity must win.
+USERS = {
+    "U0DEMO1": ("annette.hill", "annette@slack.example", "en-US"),
+    "U0DEMO2": ("peter.saddow", "peter@slack.example", "en-US"),
+    "U0DEMO3": ("jim.olive", "jim@slack.example", "en-US"),
+    "U0DEMO4": ("otis.falls", "otis@slack.example", "it-IT"),
+    "U0XAVIER": ("xavier.xu", "xx@example.com", "en-US"),  # not linked: found by email
+    "U0STRANGER": ("stranger", "nobody@elsewhere.example", "en-US"),  # unknown
+}
+LINKED = {"U0DEMO1": "AH", "U0DEMO2": "PS", "U0DEMO3": "JO", "U0DEMO4": "OF"}
+
+
+async def seed(service: OpportunityService, sessions: Sessions) -> None:
+    await seed_all(sessions)
+    async with UnitOfWork(sessions, "EUR", write=True) as uow:
+        for user, code in LINKED.items():
+            await uow.repo.link_identity("slack", TEAM, user, code)
+        await uow.commit()
+    close = date(2026, 12, 31)
+    # OP000001 AH, EXISTING stage 1; OP000002 PS, EXISTING stage 1; OP000003 AH not started.
+    await service.create(
+        AH,
+        contact="CT000001",
+        description="Office chairs",
+        cycle="EXISTING",
+        value=Decimal(50000),
+        chances=40,
+        close=close,
+    )
+    await service.create(
+        PS,
+        contact="CT000002",
+        description="Desks for Peter",
+        cycle="EXISTING",
+        value=Decimal(20000),
+        chances=30,
+        close=close,
+    )
+    await service.create(
+        AH,
+        contact="CT000002",
+        description="Lamps",
+        cycle="NEW",
+        value=Decimal(8000),
+        chances=20,
+        close=close,
+        start=False,
+    )
