@@ -11,24 +11,20 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from oppbot.domain import actions
 from oppbot.domain.actions import CloseInput, MoveInput, Outcome
-from oppbot.domain.enums import ActionType, OpportunityStatus, Priority, Role
+from oppbot.domain.enums import ActionType, OpportunityStatus, Priority
 from oppbot.domain.errors import DomainError
 from oppbot.domain.model import Contact, Opportunity, SalesCycle, Salesperson
-from oppbot.domain.stall import days_overdue, stall_due, stalled_before
-from oppbot.domain.statistics import Figures, SalespersonLedgerFigures, StageFigures, Totals, average_days
+from oppbot.domain.stall import days_overdue, stall_due
 from oppbot.service.auth import may_change, require_admin, require_change
+from oppbot.service.reporting import ReportingMixin
+from oppbot.service.scopes import scope_owners
 from oppbot.service.uow import UnitOfWork
 from oppbot.service.views import (
     ActionResult,
     HistoryView,
     ListView,
     OpportunityView,
-    PipelineStage,
-    PipelineView,
-    StalledItem,
-    StatsView,
 )
-from oppbot.store.orm import OpportunityRow
 from oppbot.store.repository import Repository
 
 MAX_DESCRIPTION = 100
@@ -48,7 +44,7 @@ def _utcnow() -> datetime:
     return datetime.now(ZoneInfo("UTC"))
 
 
-class OpportunityService:
+class OpportunityService(ReportingMixin):
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
@@ -149,7 +145,7 @@ class OpportunityService:
             else (OpportunityStatus.NOT_STARTED, OpportunityStatus.IN_PROGRESS)
         )
         async with self.uow() as uow:
-            owners = await self._scope_owners(uow.repo, actor, scope)
+            owners = await scope_owners(uow.repo, actor, scope)
             opps = await uow.repo.list_opportunities(
                 owners=owners, statuses=statuses, stage=stage, cycle=cycle.upper() if cycle else None,
                 limit=LIST_LIMIT + 1,
@@ -159,24 +155,6 @@ class OpportunityService:
         views.sort(key=lambda v: (not v.stalled, v.no))
         return ListView(title_key=f"list_{scope if scope in ('mine', 'team', 'all') else 'owner'}",
                         scope=scope, items=views, truncated=len(opps) > LIST_LIMIT)  # fmt: skip
-
-    async def _scope_owners(self, repo: Repository, actor: Salesperson, scope: str) -> list[str] | None:
-        """`mine`, `team` (a manager's team; a rep's own team), `all`, or a salesperson code."""
-        if scope == "mine":
-            return [actor.code]
-        if scope == "all":
-            return None
-        if scope == "team":
-            if actor.role == Role.ADMIN and actor.manager_code is None:
-                return None
-            manager = actor.code if actor.role == Role.MANAGER else actor.manager_code
-            return await repo.team_codes(manager) if manager else [actor.code]
-        person = await repo.salesperson(scope)
-        if person is None:
-            raise DomainError("unknown_salesperson", code=scope)
-        if person.role == Role.MANAGER:
-            return await repo.team_codes(person.code) if scope != actor.code else [person.code]
-        return [person.code]
 
     # --- views ------------------------------------------------------------------------------------
     async def _get(self, repo: Repository, no: str, *, for_update: bool = False) -> Opportunity:
@@ -459,88 +437,3 @@ class OpportunityService:
             actions.set_quote(opp, reference, expected_version)
 
         return await self._change(actor, no, "quote", apply, tz, request_key)
-
-    # --- stall scan, pipeline and statistics --------------------------------------------------------
-    async def stalled_opportunities(
-        self, as_of: date, owners: Sequence[str] | None = None
-    ) -> list[StalledItem]:
-        """All stalled opportunities as of a date, ordered by due date then number (spec 7)."""
-        async with self.uow() as uow:
-            formulas = await uow.repo.stage_formulas()
-            cutoffs = {f: stalled_before(f or self.stall_default, as_of) for f in formulas | {""}}
-            candidates = await uow.repo.stalled_candidates(cutoffs, owners)
-            cycles = {c.code: c for c in await uow.repo.cycles()}
-        items: list[StalledItem] = []
-        for opp in candidates:
-            stage = cycles[opp.sales_cycle_code].stage(opp.current_stage)
-            formula = stage.date_formula if stage else ""
-            overdue = days_overdue(opp, formula, self.stall_default, as_of)
-            if overdue is not None and opp.last_change_date is not None:
-                items.append(
-                    StalledItem(opp, stall_due(formula, self.stall_default, opp.last_change_date), overdue)
-                )
-        items.sort(key=lambda i: (i.stall_due, i.opp.no))
-        return items
-
-    async def pipeline(self, actor: Salesperson, scope: str = "mine") -> PipelineView:
-        async with self.uow() as uow:
-            repo = uow.repo
-            owners = await self._scope_owners(repo, actor, scope)
-            cycles = await repo.cycles()
-            parts: list[PipelineStage] = []
-            total = Totals()
-            for cycle in cycles:
-                stage_totals = await repo.totals_by(
-                    OpportunityRow.current_stage, owners=owners, cycle=cycle.code
-                )
-                cycle_totals = sum(stage_totals.values(), Totals())
-                if not (
-                    cycle_totals.open or cycle_totals.not_started or cycle_totals.won or cycle_totals.lost
-                ):
-                    continue
-                total = total + cycle_totals
-                days = await repo.stage_days(cycle.code)
-                stages = [
-                    StageFigures(
-                        stage=s.stage,
-                        description=s.description,
-                        open=stage_totals.get(s.stage, Totals()).open,
-                        pipeline_estimated_value=stage_totals.get(s.stage, Totals()).pipeline_estimated_value,
-                        pipeline_calcd_value=stage_totals.get(s.stage, Totals()).pipeline_calcd_value,
-                        avg_days=average_days(*days.get(s.stage, (0, 0))),
-                    )
-                    for s in cycle.stages
-                ]
-                parts.append(
-                    PipelineStage(cycle, stages, Figures.from_totals(cycle.code, cycle_totals, self.currency))
-                )
-        return PipelineView(scope, parts, Figures.from_totals(scope, total, self.currency), self.currency)
-
-    async def stats(
-        self, actor: Salesperson, *, cycle: str | None = None, owner: str | None = None, team: bool = False
-    ) -> StatsView:
-        async with self.uow() as uow:
-            repo = uow.repo
-            scope = owner.upper() if owner else ("team" if team else "all")
-            owners = await self._scope_owners(repo, actor, scope)
-            cycle_code = cycle.upper() if cycle else None
-            if cycle_code and await repo.cycle(cycle_code) is None:
-                raise DomainError("unknown_cycle", cycle=cycle_code)
-            overall = (await repo.totals_by(None, owners=owners, cycle=cycle_code)).get(None, Totals())
-            per_cycle = await repo.totals_by(OpportunityRow.sales_cycle_code, owners=owners, cycle=cycle_code)
-            per_person = await repo.totals_by(
-                OpportunityRow.salesperson_code, owners=owners, cycle=cycle_code
-            )
-            ledger = await repo.salesperson_ledger(owners)
-        fig = Figures.from_totals
-        return StatsView(
-            scope=scope if not cycle_code else f"{scope}/{cycle_code}",
-            overall=fig(scope, overall, self.currency),
-            by_cycle=[fig(code, t, self.currency) for code, t in sorted(per_cycle.items())],
-            by_salesperson=[fig(code, t, self.currency) for code, t in sorted(per_person.items())],
-            ledger=[
-                SalespersonLedgerFigures.from_sums(code, n, est, calcd, self.currency)
-                for code, (n, est, calcd) in sorted(ledger.items())
-            ],
-            currency=self.currency,
-        )

@@ -26,7 +26,6 @@ from oppbot.domain.model import (
     Task,
 )
 from oppbot.domain.money import round_money
-from oppbot.domain.statistics import Totals
 from oppbot.store.orm import (
     ActivityRow,
     Base,
@@ -42,6 +41,7 @@ from oppbot.store.orm import (
     SalespersonRow,
     TaskRow,
 )
+from oppbot.store.statistics import StatisticsQueries
 
 D = TypeVar("D")
 R = TypeVar("R", bound=Base)
@@ -68,6 +68,7 @@ class Repository:
     def __init__(self, session: AsyncSession, currency: str) -> None:
         self.session = session
         self.currency = currency
+        self.stats = StatisticsQueries(session)
 
     def _money(self, value: Decimal | None) -> Decimal | None:
         return None if value is None else round_money(value, self.currency)
@@ -415,95 +416,6 @@ class Repository:
     async def stage_formulas(self) -> set[str]:
         return set(await self.session.scalars(sa.select(SalesCycleStageRow.date_formula).distinct()))
 
-    # --- statistics: exact sums in SQL, figures in the domain -----------------------------------
-    def _days_to_close(self) -> sa.ColumnElement[Any]:
-        if self.session.get_bind().dialect.name == "sqlite":
-            return sa.func.julianday(OpportunityRow.date_closed) - sa.func.julianday(
-                OpportunityRow.creation_date
-            )
-        return OpportunityRow.date_closed - OpportunityRow.creation_date
-
-    async def totals_by(
-        self,
-        key: Any,
-        *,
-        owners: Sequence[str] | None = None,
-        cycle: str | None = None,
-    ) -> dict[Any, Totals]:
-        """oppbot's figures (spec 6.2) grouped by `key` (None: one overall group), in one statement."""
-        status = OpportunityRow.status
-        is_open = status == OpportunityStatus.IN_PROGRESS
-        closed = status.in_((OpportunityStatus.WON, OpportunityStatus.LOST))
-
-        def count(cond: sa.ColumnElement[bool]) -> sa.ColumnElement[Any]:
-            return sa.func.count().filter(cond)
-
-        columns: list[sa.ColumnElement[Any]] = [
-            count(status == OpportunityStatus.NOT_STARTED),
-            count(is_open),
-            count(status == OpportunityStatus.WON),
-            count(status == OpportunityStatus.LOST),
-            sa.func.sum(OpportunityRow.estimated_value).filter(is_open),
-            sa.func.sum(OpportunityRow.calcd_current_value).filter(is_open),
-            sa.func.sum(OpportunityRow.calcd_current_value).filter(status == OpportunityStatus.WON),
-            sa.func.sum(self._days_to_close()).filter(closed),
-        ]
-        query = sa.select(*([key] if key is not None else []), *columns)
-        if owners is not None:
-            query = query.where(OpportunityRow.salesperson_code.in_(owners))
-        if cycle is not None:
-            query = query.where(OpportunityRow.sales_cycle_code == cycle)
-        if key is not None:
-            query = query.group_by(key)
-        result: dict[Any, Totals] = {}
-        for row in await self.session.execute(query):
-            values = list(row)
-            group = values.pop(0) if key is not None else None
-            result[group] = Totals(
-                not_started=values[0],
-                open=values[1],
-                won=values[2],
-                lost=values[3],
-                pipeline_estimated_value=_dec(values[4]),
-                pipeline_calcd_value=_dec(values[5]),
-                won_value=_dec(values[6]),
-                days_to_close_sum=int(values[7] or 0),
-            )
-        return result
-
-    async def stage_days(self, cycle: str) -> dict[int, tuple[int, int]]:
-        """BC's Average No. of Days inputs per stage: (sum of days_open, count) over inactive entries."""
-        e = OpportunityEntryRow
-        rows = await self.session.execute(
-            sa.select(e.stage, sa.func.sum(e.days_open), sa.func.count())
-            .where(e.sales_cycle_code == cycle, e.active.is_(False), e.stage.is_not(None))
-            .group_by(e.stage)
-        )
-        return {stage: (int(days or 0), int(n)) for stage, days, n in rows if stage is not None}
-
-    async def salesperson_ledger(
-        self, owners: Sequence[str] | None = None
-    ) -> dict[str, tuple[int, Decimal, Decimal]]:
-        """BC's Salesperson Statistics over active entries (won and lost included), by current owner."""
-        e, o = OpportunityEntryRow, OpportunityRow
-        query = (
-            sa.select(
-                o.salesperson_code,
-                sa.func.count(),
-                sa.func.sum(e.estimated_value),
-                sa.func.sum(e.calcd_current_value),
-            )
-            .join(o, o.no == e.opportunity_no)
-            .where(e.active.is_(True))
-            .group_by(o.salesperson_code)
-        )
-        if owners is not None:
-            query = query.where(o.salesperson_code.in_(owners))
-        return {
-            code: (int(n), _dec(est), _dec(calcd))
-            for code, n, est, calcd in await self.session.execute(query)
-        }
-
     # --- idempotency ----------------------------------------------------------------------------
     async def claim_request(self, key: str) -> bool:
         """True the first time a platform request key is seen (committed with the change it guards).
@@ -517,8 +429,3 @@ class Repository:
             insert(ProcessedRequestRow).values(key=key).on_conflict_do_nothing(index_elements=["key"])
         )
         return bool(getattr(result, "rowcount", 0))
-
-
-def _dec(value: Any) -> Decimal:
-    """SUM() keeps the column's ScaledDecimal type, so sums arrive already unscaled; NULL means none."""
-    return Decimal(0) if value is None else Decimal(value)

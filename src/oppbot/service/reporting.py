@@ -1,0 +1,111 @@
+"""Read-only figures: the stall scan, the pipeline per stage and the statistics (spec 6 and 7)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from oppbot.domain.errors import DomainError
+from oppbot.domain.model import SalesCycle, Salesperson
+from oppbot.domain.stall import days_overdue, stall_due, stalled_before
+from oppbot.domain.statistics import Figures, SalespersonLedgerFigures, StageFigures, Totals, average_days
+from oppbot.service.scopes import scope_owners
+from oppbot.service.uow import UnitOfWork
+from oppbot.service.views import PipelineStage, PipelineView, StalledItem, StatsView
+
+
+class ReportingMixin:
+    """The reporting half of OpportunityService; every figure set is a constant number of statements."""
+
+    currency: str
+    stall_default: str
+
+    def uow(self, *, write: bool = False) -> UnitOfWork:
+        raise NotImplementedError
+
+    async def stalled_opportunities(
+        self, as_of: date, owners: Sequence[str] | None = None
+    ) -> list[StalledItem]:
+        """All stalled opportunities as of a date, ordered by due date then number (spec 7)."""
+        async with self.uow() as uow:
+            formulas = await uow.repo.stage_formulas()
+            cutoffs = {f: stalled_before(f or self.stall_default, as_of) for f in formulas | {""}}
+            candidates = await uow.repo.stalled_candidates(cutoffs, owners)
+            cycles = {c.code: c for c in await uow.repo.cycles()}
+        items: list[StalledItem] = []
+        for opp in candidates:
+            stage = cycles[opp.sales_cycle_code].stage(opp.current_stage)
+            formula = stage.date_formula if stage else ""
+            overdue = days_overdue(opp, formula, self.stall_default, as_of)
+            if overdue is not None and opp.last_change_date is not None:
+                due = stall_due(formula, self.stall_default, opp.last_change_date)
+                items.append(StalledItem(opp, due, overdue))
+        items.sort(key=lambda i: (i.stall_due, i.opp.no))
+        return items
+
+    async def pipeline(self, actor: Salesperson, scope: str = "mine") -> PipelineView:
+        """Open pipeline per cycle and stage, with BC's Average No. of Days per stage."""
+        async with self.uow() as uow:
+            repo = uow.repo
+            owners = await scope_owners(repo, actor, scope)
+            cycles = await repo.cycles()
+            by_stage = await repo.stats.totals_by("cycle", "stage", owners=owners)
+            days = await repo.stats.stage_days()
+        parts: list[PipelineStage] = []
+        total = Totals()
+        for cycle in cycles:
+            stage_totals = {stage: t for (code, stage), t in by_stage.items() if code == cycle.code}
+            cycle_totals = sum(stage_totals.values(), Totals())
+            if cycle_totals == Totals():
+                continue
+            total = total + cycle_totals
+            stages = [self._stage_figures(cycle, s.stage, stage_totals, days) for s in cycle.stages]
+            figures = Figures.from_totals(cycle.code, cycle_totals, self.currency)
+            parts.append(PipelineStage(cycle, stages, figures))
+        return PipelineView(scope, parts, Figures.from_totals(scope, total, self.currency), self.currency)
+
+    @staticmethod
+    def _stage_figures(
+        cycle: SalesCycle,
+        stage: int,
+        totals: dict[int | None, Totals],
+        days: dict[tuple[str, int], tuple[int, int]],
+    ) -> StageFigures:
+        t = totals.get(stage, Totals())
+        described = cycle.stage(stage)
+        return StageFigures(
+            stage=stage,
+            description=described.description if described else "",
+            open=t.open,
+            pipeline_estimated_value=t.pipeline_estimated_value,
+            pipeline_calcd_value=t.pipeline_calcd_value,
+            avg_days=average_days(*days.get((cycle.code, stage), (0, 0))),
+        )
+
+    async def stats(
+        self, actor: Salesperson, *, cycle: str | None = None, owner: str | None = None, team: bool = False
+    ) -> StatsView:
+        """oppbot's figures overall, per cycle and per salesperson, plus BC's Salesperson Statistics."""
+        async with self.uow() as uow:
+            repo = uow.repo
+            scope = owner.upper() if owner else ("team" if team else "all")
+            owners = await scope_owners(repo, actor, scope)
+            cycle_code = cycle.upper() if cycle else None
+            if cycle_code and await repo.cycle(cycle_code) is None:
+                raise DomainError("unknown_cycle", cycle=cycle_code)
+            overall = (await repo.stats.totals_by(owners=owners, cycle=cycle_code)).get((), Totals())
+            per_cycle = await repo.stats.totals_by("cycle", owners=owners, cycle=cycle_code)
+            per_person = await repo.stats.totals_by("salesperson", owners=owners, cycle=cycle_code)
+            ledger = await repo.stats.salesperson_ledger(owners)
+        fig = Figures.from_totals
+        return StatsView(
+            scope=scope if not cycle_code else f"{scope}/{cycle_code}",
+            overall=fig(scope, overall, self.currency),
+            by_cycle=[fig(code, t, self.currency) for (code,), t in sorted(per_cycle.items())],
+            by_salesperson=[fig(code, t, self.currency) for (code,), t in sorted(per_person.items())],
+            ledger=[
+                SalespersonLedgerFigures.from_sums(code, n, est, calcd, self.currency)
+                for code, (n, est, calcd) in sorted(ledger.items())
+            ],
+            currency=self.currency,
+        )
