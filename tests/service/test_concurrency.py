@@ -130,3 +130,24 @@ async def test_concurrent_first_creates_on_an_empty_database(
 ) -> None:
     numbers = await concurrent_creates([service, replica], seeded.ah, ROUNDS)
     assert len(set(numbers)) == 2 * ROUNDS
+
+
+async def test_a_retried_request_on_two_replicas_creates_once(
+    service: OpportunityService, replica: OpportunityService, seeded: People, sessions: Sessions
+) -> None:
+    """A platform retry reaching another replica while the first is still working: one create, one no-op."""
+
+    async def attempt(svc: OpportunityService) -> ActionResult:
+        return await svc.create(
+            seeded.ah, contact="CT000002", description="Retried deal", value=Decimal("1000"), cycle="NEW",
+            close=date(2026, 12, 31), request_key="slack:T0DEMO:trigger:123.456",
+        )  # fmt: skip
+
+    for _ in range(ROUNDS // 2):
+        outcomes = await asyncio.gather(attempt(service), attempt(replica), return_exceptions=True)
+        created = [o for o in outcomes if isinstance(o, ActionResult)]
+        refused = [o for o in outcomes if isinstance(o, DomainError)]
+        assert len(created) + len(refused) == 2, outcomes
+        assert all(e.code == "duplicate_request" for e in refused), outcomes
+    listing = await service.list_opportunities(seeded.ah, scope="mine", status="all")
+    assert [v.opp.description for v in listing.items].count("Retried deal") == 1
