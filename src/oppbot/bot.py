@@ -166,20 +166,31 @@ class Bot:
                     request_key=request_key,
                 )
                 return self._card(result, ctx)
-            case grammar.Move(action="start"):
-                inp = MoveInput(command.value, command.chances, command.close, command.date, None, version)
-                return self._card(await s.start(actor, command.no, inp, tz=tz, request_key=request_key), ctx)
             case grammar.Move():
                 inp = MoveInput(
-                    command.value, command.chances, command.close, command.date, command.to_stage, version
+                    estimated_value=command.value,
+                    chances_pct=command.chances,
+                    estimated_close_date=command.close,
+                    date_of_change=command.date,
+                    target_stage=command.to_stage,
+                    expected_version=version,
                 )
+                if command.action == "start":
+                    return self._card(
+                        await s.start(actor, command.no, inp, tz=tz, request_key=request_key), ctx
+                    )
                 result = await s.move(
                     actor, command.no, MOVE_TYPES[command.action], inp, tz=tz, request_key=request_key
                 )
                 return self._card(result, ctx)
             case grammar.CloseOpportunity():
                 close = CloseInput(
-                    command.won, command.code, command.amount, command.reason, command.date, version
+                    won=command.won,
+                    close_code=command.code,
+                    won_amount=command.amount,
+                    close_reason=command.reason,
+                    date_of_change=command.date,
+                    expected_version=version,
                 )
                 return self._card(
                     await s.close(actor, command.no, close, tz=tz, request_key=request_key), ctx

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from demo_cycles import CLOSE_CODE_ROWS, CYCLES, STAGE_ROWS, demo_close_codes, demo_cycles
 
-from oppbot.domain.actions import available_actions, quote_needed
+from oppbot.domain.availability import available_actions, quote_needed
 from oppbot.domain.enums import CloseType, OpportunityStatus, ProbabilityCalculation
 from oppbot.domain.model import Opportunity, SalesCycle, SalesCycleStage
 from oppbot.domain.probability import probability_pct
@@ -152,7 +152,7 @@ def test_skip_walk_reaches_end_of_cycle() -> None:
     assert not c.can_skip(2)
 
 
-# The card's buttons (actions.available_actions / quote_needed) follow the same availability rules.
+# The card's buttons (availability.available_actions / quote_needed) follow the same availability rules.
 
 
 def _opp(

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from oppbot.domain import actions
 from oppbot.domain.actions import CloseInput, MoveInput, Outcome
+from oppbot.domain.availability import available_actions, quote_needed
 from oppbot.domain.enums import ActionType, OpportunityStatus, Priority
 from oppbot.domain.errors import DomainError
 from oppbot.domain.model import Contact, Opportunity, SalesCycle, Salesperson
@@ -222,8 +223,8 @@ class OpportunityService(ReportingMixin):
             cycle=cycle,
             stage=stage,
             stage_position=position,
-            actions=actions.available_actions(opp, cycle) if allowed else (),
-            quote_needed=actions.quote_needed(opp, cycle),
+            actions=available_actions(opp, cycle) if allowed else (),
+            quote_needed=quote_needed(opp, cycle),
             days_in_stage=(today - run_start).days if run_start and opp.is_open else None,
             stall_due=due if opp.is_open else None,
             days_overdue=days_overdue(opp, formula, self.stall_default, today),
