@@ -1,0 +1,1 @@
+"""oppbot's benchmarks: `python -m bench` (see bench/run.py)."""
