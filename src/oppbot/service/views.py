@@ -102,9 +102,16 @@ class StatsView:
     currency: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StalledItem:
-    opp: Opportunity
+    """One stalled opportunity, light: the scan may return very many (reminders, digests)."""
+
+    no: str
+    description: str
+    salesperson_code: str
+    sales_cycle_code: str
+    current_stage: int | None
+    last_change_date: date
     stall_due: date
     days_overdue: int
 

@@ -380,38 +380,43 @@ class Repository:
 
     async def stalled_candidates(
         self, cutoffs: dict[str, date], owners: Sequence[str] | None = None
-    ) -> list[Opportunity]:
+    ) -> Sequence[tuple[str, str, str, str, int | None, date, str]]:
         """In-progress opportunities whose last change is before the cutoff of their stage's stall formula.
 
         `cutoffs` maps each distinct stall formula to its first non-stalled date (stall.stalled_before);
-        the key "" stands for stages without a formula (the configured default applies).
+        the key "" stands for stages without a formula (the configured default applies). Rows are a light
+        projection (no, description, owner, cycle, stage, last change, formula), oldest change first: the
+        scan may return hundreds of thousands of rows, and whole ORM objects cost several times more.
         """
         if not cutoffs:
             return []
-        stage = SalesCycleStageRow
-        formula = sa.func.coalesce(stage.date_formula, "")
-        conditions = [
-            sa.and_(formula == key, OpportunityRow.last_change_date < cutoff)
-            for key, cutoff in cutoffs.items()
-        ]
+        o, s = OpportunityRow.__table__.c, SalesCycleStageRow.__table__.c
+        formula = sa.func.coalesce(s.date_formula, "")
         query = (
-            sa.select(OpportunityRow)
-            .join(
-                stage,
-                sa.and_(
-                    stage.sales_cycle_code == OpportunityRow.sales_cycle_code,
-                    stage.stage == OpportunityRow.current_stage,
-                ),
+            sa.select(
+                o.no,
+                o.description,
+                o.salesperson_code,
+                o.sales_cycle_code,
+                o.current_stage,
+                o.last_change_date,
+                formula,
+            )
+            .join_from(
+                OpportunityRow.__table__,
+                SalesCycleStageRow.__table__,
+                sa.and_(s.sales_cycle_code == o.sales_cycle_code, s.stage == o.current_stage),
             )
             .where(
-                OpportunityRow.status == OpportunityStatus.IN_PROGRESS,
-                OpportunityRow.last_change_date < max(cutoffs.values()),
-                sa.or_(*conditions),
+                o.status == OpportunityStatus.IN_PROGRESS.value,
+                o.last_change_date < max(cutoffs.values()),
+                sa.or_(*(sa.and_(formula == key, o.last_change_date < cut) for key, cut in cutoffs.items())),
             )
+            .order_by(o.last_change_date, o.no)
         )
         if owners is not None:
-            query = query.where(OpportunityRow.salesperson_code.in_(owners))
-        return [self._opportunity(r) for r in await self.session.scalars(query)]
+            query = query.where(o.salesperson_code.in_(owners))
+        return (await self.session.execute(query)).all()
 
     async def stage_formulas(self) -> set[str]:
         return set(await self.session.scalars(sa.select(SalesCycleStageRow.date_formula).distinct()))
