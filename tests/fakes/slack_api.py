@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
@@ -93,6 +94,8 @@ class FakeSlack:
         self._ts_base = int(time.time())
         self._dm_channels: dict[str, str] = {}
         self._used_oauth_codes: set[str] = set()
+        self._sockets: list[web.WebSocketResponse] = []
+        self._socket_acks: dict[str, asyncio.Future[dict[str, Any]]] = {}
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -101,11 +104,14 @@ class FakeSlack:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._handle_api)
         app.router.add_post("/response_url/{id}", self._handle_response_url)
+        app.router.add_get("/socket-mode", self._handle_socket)
         self._server = LoopbackServer(app)
         self.url = await self._server.start()
         self.base_url = f"{self.url}/api/"
 
     async def stop(self) -> None:
+        for ws in list(self._sockets):
+            await ws.close()
         if self._server is not None:
             await self._server.stop()
             self._server = None
@@ -279,6 +285,11 @@ class FakeSlack:
             failure = self._failures[method].popleft()
             headers = {} if failure.retry_after is None else {"Retry-After": str(failure.retry_after)}
             return failure.status, headers, {"ok": False, "error": failure.error}
+        if method == "apps.connections.open":
+            # Socket Mode takes the app-level token (xapp-), nothing else.
+            if not (token or "").startswith("xapp-"):
+                return 200, {}, {"ok": False, "error": "invalid_auth" if token else "not_authed"}
+            return 200, {}, {"ok": True, "url": self.url.replace("http://", "ws://") + "/socket-mode"}
         handler = _HANDLERS.get(method)
         if handler is None:
             return 200, {}, {"ok": False, "error": "unknown_method", "req_method": method}
@@ -300,6 +311,51 @@ class FakeSlack:
             if e.messages:
                 body["response_metadata"] = {"messages": e.messages}
             return 200, {}, body
+
+    # ------------------------------------------------------------------ Socket Mode
+
+    async def _handle_socket(self, request: web.Request) -> web.WebSocketResponse:
+        """Slack's Socket Mode server side: `hello`, then envelopes out and acks back."""
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self._sockets.append(ws)
+        await ws.send_json(
+            {
+                "type": "hello",
+                "num_connections": len(self._sockets),
+                "debug_info": {"host": "applink-fake", "approximate_connection_time": 18060},
+                "connection_info": {"app_id": "A0DEMO"},
+            }
+        )
+        try:
+            async for msg in ws:
+                if msg.type != aiohttp.WSMsgType.TEXT:
+                    continue
+                data = json.loads(msg.data)
+                future = self._socket_acks.pop(str(data.get("envelope_id")), None)
+                if future is not None and not future.done():
+                    future.set_result(data)
+        finally:
+            self._sockets.remove(ws)
+        return ws
+
+    async def wait_for_socket(self, timeout: float = 5.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not self._sockets:
+            if time.monotonic() > deadline:
+                raise AssertionError("no Socket Mode client connected")
+            await asyncio.sleep(0.02)
+
+    async def send_envelope(self, type: str, payload: dict[str, Any], timeout: float = 5.0) -> dict[str, Any]:
+        """Deliver one envelope to the connected client; returns its ack (`envelope_id`, optional payload)."""
+        await self.wait_for_socket(timeout)
+        envelope_id = f"env-{next(self._seq)}"
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._socket_acks[envelope_id] = future
+        await self._sockets[-1].send_json(
+            {"envelope_id": envelope_id, "type": type, "payload": payload, "accepts_response_payload": True}
+        )
+        return await asyncio.wait_for(future, timeout)
 
     async def _handle_response_url(self, request: web.Request) -> web.Response:
         rid = request.match_info["id"]
