@@ -148,3 +148,25 @@ async def test_modal_buttons_open_valid_modals(slack: SlackHarness) -> None:
         assert view["callback_id"] == callback
         meta = json.loads(view["private_metadata"])
         assert meta["no"] == "OP000001" and meta["v"] == 3 and meta["url"].startswith(slack.fake.url)
+
+
+async def test_shared_card_older_than_its_response_url_is_updated_with_chat_update(
+    slack: SlackHarness,
+) -> None:
+    """Slack's response_url expires (30 minutes, 5 uses); a card shared in the channel still updates."""
+    blocks = await card(slack, "OP000001")
+    ts = slack.fake.add_message("C0DEMO", text="OP000001", blocks=blocks)
+    slack.fake.fail_next("response_url", "expired_url", status=404)
+    before = len(slack.fake.calls_to("chat.update"))
+    resp = await slack.sender.block_action(
+        user_id="U0DEMO1",
+        action_id="opp_next",
+        value=button_value(blocks, "opp_next"),
+        message={"ts": ts, "type": "message", "text": "OP000001", "blocks": blocks},
+        container={"type": "message", "message_ts": ts, "channel_id": "C0DEMO", "is_ephemeral": False},
+    )
+    assert resp.status == 200
+    update = await slack.next_call("chat.update", before)
+    assert update.status == 200 and update.response["ok"], update.response
+    assert (update.params["channel"], update.params["ts"]) == ("C0DEMO", ts)
+    assert "OP000001 moved to stage 2" in texts(valid_blocks(update.params["blocks"]))

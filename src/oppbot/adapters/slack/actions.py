@@ -49,9 +49,19 @@ async def show_result(
     share = _ephemeral(body)
     message = render_message(reply, who.f, share=share)
     if isinstance(reply, CardReply) or (isinstance(reply, ErrorReply) and reply.card is not None):
-        await send_to_url(url, message, replace_original=True)
+        if not await send_to_url(url, message, replace_original=True) and not share:
+            await _update_in_channel(client, body, message)
     else:  # refused: the card stays as it is, the clicker alone reads why
         await send_to_url(url, message, response_type="ephemeral", replace_original=False)
+
+
+async def _update_in_channel(client: AsyncWebClient, body: dict[str, Any], message: Message) -> None:
+    """A shared card outlives its response_url (30 minutes, 5 uses): update it with chat.update instead."""
+    container = body.get("container") or {}
+    channel = str(container.get("channel_id") or (body.get("channel") or {}).get("id") or "")
+    ts = str(container.get("message_ts") or (body.get("message") or {}).get("ts") or "")
+    if channel and ts:
+        await client.chat_update(channel=channel, ts=ts, **message.kwargs())
 
 
 async def _who_or_explain(deps: SlackDeps, client: AsyncWebClient, body: dict[str, Any]) -> Who | None:

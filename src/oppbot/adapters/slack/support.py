@@ -93,14 +93,16 @@ class SlackDeps:
         return Message(text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}])
 
 
-async def send_to_url(url: str, message: Message, **kwargs: Any) -> None:
-    """Post to a response_url (ephemeral by default); failures are logged, never raised."""
+async def send_to_url(url: str, message: Message, **kwargs: Any) -> bool:
+    """Post to a response_url (ephemeral by default); False when it failed (logged, never raised)."""
     try:
         resp = await AsyncWebhookClient(url).send(text=message.text, blocks=message.blocks, **kwargs)
-        if resp.status_code != 200:
-            log.warning("response_url answered %s: %s", resp.status_code, resp.body)
     except Exception:
         log.exception("response_url post failed")
+        return False
+    if resp.status_code != 200:
+        log.warning("response_url answered %s: %s", resp.status_code, resp.body)
+    return bool(resp.status_code == 200)
 
 
 async def safely(what: str, work: Callable[[], Awaitable[None]]) -> None:
