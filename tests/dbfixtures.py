@@ -21,11 +21,12 @@ import asyncpg  # type: ignore[import-untyped]
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from oppbot.domain.enums import CloseType, ContactType, ProbabilityCalculation, Role
+from oppbot.domain.enums import ContactType, ProbabilityCalculation, Role
 from oppbot.domain.model import CloseOpportunityCode, Contact, SalesCycle, SalesCycleStage, Salesperson
 from oppbot.service.opportunities import OpportunityService
 from oppbot.service.uow import UnitOfWork
 from oppbot.store.engine import make_engine, make_sessionmaker, upgrade_database
+from tests.spec_data import CLOSE_CODE_ROWS, demo_cycles
 
 PG_HOST = os.environ.get("OPPBOT_TEST_PG_HOST", "127.0.0.1")
 PG_PORT = int(os.environ.get("OPPBOT_TEST_PG_PORT", "5432"))
@@ -171,43 +172,9 @@ CONTACTS = (
     Contact("CT000002", ContactType.PERSON, "Robert Townes", "CT000001", "robert@adatum.example"),
 )
 
-# Spec 8.3: all 18 close codes.
-CLOSE_CODES = (
-    ("BUSINESS_W", CloseType.WON, "Knowledge of cust. business"),
-    ("CONSULT_W", CloseType.WON, "Competent consultant"),
-    ("RELATION_W", CloseType.WON, "Good customer relations"),
-    ("PRICE_W", CloseType.WON, "Best price"),
-    ("PRODUCT_W", CloseType.WON, "Best product"),
-    ("PRES_W", CloseType.WON, "Strong presale work"),
-    ("SALESREP_W", CloseType.WON, "Competent salesperson"),
-    ("CP", CloseType.WON, "Closed from Commerce Portal"),
-    ("BUSINESS_L", CloseType.LOST, "Inadequate knowledge of cust"),
-    ("CONSULT_L", CloseType.LOST, "Ineffective consultant"),
-    ("RELATION_L", CloseType.LOST, "Poor customer relations"),
-    ("PRICE_L", CloseType.LOST, "Our product was too expensive"),
-    ("PRODUCT_L", CloseType.LOST, "Customer chose another product"),
-    ("PRES_L", CloseType.LOST, "Ineffective presale work"),
-    ("SALESREP_L", CloseType.LOST, "Attitude of salesperson"),
-    ("TIMEWST_L", CloseType.LOST, "Cust. not committed to deal"),
-    ("POSTPND_L", CloseType.LOST, "Deal postponed indefinitely"),
-    ("WALKED_L", CloseType.LOST, "We walked"),
-)
 
-# Spec 8.2, cycles EXISTING and NEW: (stage, description, completed, chances, activity, quote, skip).
+# (stage, description, completed, chances, activity, quote, skip) for extra cycles a test builds.
 StageRow = tuple[int, str, int, int, str | None, bool, bool]
-EXISTING_STAGES: tuple[StageRow, ...] = (
-    (1, "Initial", 2, 10, "INIT", False, True),
-    (2, "Presentation", 50, 40, "P-WORK", False, True),
-    (3, "Proposal", 80, 80, "PROPOSAL", True, False),
-    (4, "Sign Contract", 95, 100, "SIGN", True, False),
-)
-NEW_STAGES: tuple[StageRow, ...] = (
-    (1, "Initial", 2, 10, "INIT", False, False),
-    (2, "Qualification", 5, 20, "QUAL", False, False),
-    (3, "Presentation", 40, 50, "P-WORK", True, True),
-    (4, "Proposal", 60, 75, "PROPOSAL", True, False),
-    (5, "Sign Contract", 95, 100, "SIGN", True, False),
-)
 
 
 def build_cycle(
@@ -236,11 +203,11 @@ def build_cycle(
 
 
 def existing_cycle() -> SalesCycle:
-    return build_cycle("EXISTING", "Existing customer", ProbabilityCalculation.COMPLETED, EXISTING_STAGES)
+    return demo_cycles()["EXISTING"]
 
 
 def new_cycle() -> SalesCycle:
-    return build_cycle("NEW", "New customer", ProbabilityCalculation.CHANCES, NEW_STAGES)
+    return demo_cycles()["NEW"]
 
 
 # --- seeding through the Repository in one write unit of work ------------------------------------------
@@ -270,7 +237,7 @@ async def seed_contacts(sessions: Sessions) -> None:
 
 async def seed_close_codes(sessions: Sessions) -> None:
     async def work(uow: UnitOfWork) -> None:
-        for code, kind, description in CLOSE_CODES:
+        for code, kind, description in CLOSE_CODE_ROWS:
             await uow.repo.upsert_close_code(CloseOpportunityCode(code, kind, description))
 
     await in_write_uow(sessions, work)
@@ -294,7 +261,7 @@ async def seed_all(sessions: Sessions) -> People:
             await uow.session.flush()
         for contact in CONTACTS:
             await repo.upsert_contact(contact)
-        for code, kind, description in CLOSE_CODES:
+        for code, kind, description in CLOSE_CODE_ROWS:
             await repo.upsert_close_code(CloseOpportunityCode(code, kind, description))
         for cycle in (existing_cycle(), new_cycle()):
             await repo.upsert_cycle(cycle)

@@ -10,7 +10,7 @@ from functools import partial
 from typing import Any, cast
 
 import pytest
-from demo_cycles import demo_close_codes, demo_cycles
+from tests.spec_data import demo_close_codes, demo_cycles
 
 from oppbot.domain.actions import (
     CloseInput,

@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from demo_cycles import CLOSE_CODE_ROWS, CYCLES, STAGE_ROWS, demo_close_codes, demo_cycles
+from tests.spec_data import CLOSE_CODE_ROWS, CYCLES, STAGE_ROWS, demo_close_codes, demo_cycles
 
 from oppbot.domain.availability import available_actions, quote_needed
 from oppbot.domain.enums import CloseType, OpportunityStatus, ProbabilityCalculation

@@ -17,7 +17,7 @@ from oppbot.service.opportunities import OpportunityService
 from oppbot.service.setup import SLACK, TEAMS, SetupError, demo_path, load_demo, load_setup
 from oppbot.store.engine import make_engine, make_sessionmaker, upgrade_database
 from oppbot.store.orm import Base
-from tests.domain.demo_cycles import CLOSE_CODE_ROWS, CYCLES, STAGE_ROWS
+from tests.spec_data import CLOSE_CODE_ROWS, CYCLES, STAGE_ROWS
 
 TODAY = date(2026, 11, 24)
 

@@ -77,6 +77,17 @@ async def _who_or_explain(deps: SlackDeps, client: AsyncWebClient, body: dict[st
     return None
 
 
+async def _card_for(
+    deps: SlackDeps, client: AsyncWebClient, body: dict[str, Any], action: dict[str, Any]
+) -> tuple[Who, Reply] | None:
+    """The clicked card's opportunity, freshly shown to the clicker (None: not linked, already told)."""
+    who = await _who_or_explain(deps, client, body)
+    if who is None or who.ctx is None:
+        return None
+    no, _, _ = parse_card_value(str(action.get("value") or ""))
+    return who, await deps.runtime.bot.run(grammar.Show(no=no), who.ctx)
+
+
 def register(app: AsyncApp, deps: SlackDeps) -> None:
     @app.action(re.compile(r"^opp_(start|next|previous|skip|jump)$"))
     async def move(
@@ -158,11 +169,10 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         await ack()
 
         async def work() -> None:
-            who = await _who_or_explain(deps, client, body)
-            if who is None or who.ctx is None:
+            shown = await _card_for(deps, client, body, action)
+            if shown is None:
                 return
-            no, _, _ = parse_card_value(str(action.get("value") or ""))
-            reply = await deps.runtime.bot.run(grammar.Show(no=no), who.ctx)
+            who, reply = shown
             message = render_message(reply, who.f, share=False)
             url = str(body.get("response_url") or "")
             if isinstance(reply, ErrorReply):
@@ -173,15 +183,8 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
                 await client.chat_postMessage(channel=channel, **message.kwargs())
             except SlackApiError as exc:  # not a member of a private channel, say
                 log.info("share in %s failed: %s", channel, exc.response.get("error"))
-                failed = Message(label(who.locale, "share_failed"), [])
-                await send_to_url(
-                    url,
-                    Message(
-                        failed.text, [{"type": "section", "text": {"type": "mrkdwn", "text": failed.text}}]
-                    ),
-                    response_type="ephemeral",
-                    replace_original=False,
-                )
+                failed = Message.plain_text(label(who.locale, "share_failed"))
+                await send_to_url(url, failed, response_type="ephemeral", replace_original=False)
 
         await safely("share", work)
 
@@ -192,11 +195,10 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         await ack()
 
         async def work() -> None:
-            who = await _who_or_explain(deps, client, body)
-            if who is None or who.ctx is None:
+            shown = await _card_for(deps, client, body, action)
+            if shown is None:
                 return
-            no, _, _ = parse_card_value(str(action.get("value") or ""))
-            reply = await deps.runtime.bot.run(grammar.Show(no=no), who.ctx)
+            who, reply = shown
             message = render_message(reply, who.f, share=True)
             url = str(body.get("response_url") or "")
             await send_to_url(url, message, response_type="ephemeral", replace_original=False)

@@ -50,6 +50,11 @@ class Message:
     def kwargs(self) -> dict[str, Any]:
         return {"text": self.text, "blocks": self.blocks}
 
+    @classmethod
+    def plain_text(cls, text: str) -> Message:
+        """One sentence as one section (explanations, refusals)."""
+        return cls(text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}])
+
 
 def _header(text: str) -> HeaderBlock:
     return HeaderBlock(text=plain(text, HEADER_TEXT))

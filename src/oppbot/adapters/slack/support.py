@@ -90,7 +90,7 @@ class SlackDeps:
 
     def not_linked(self, who: Who) -> Message:
         text = t(who.locale, "not_linked")
-        return Message(text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}])
+        return Message.plain_text(text)
 
 
 async def send_to_url(url: str, message: Message, **kwargs: Any) -> bool:
