@@ -132,8 +132,14 @@ def _bare_argv(port: int) -> list[str]:
 
 
 def run(
-    *, smoke: bool = False, pg_problem: str | None = None, log: Callable[[str], None] = print
+    *,
+    smoke: bool = False,
+    pg_problem: str | None = None,
+    after_load: dict[str, float] | None = None,
+    figure1_ran: bool = False,
+    log: Callable[[str], None] = print,
 ) -> FigureResult:
+    """`after_load`: figure 1's `oppbot serve` VmRSS per backend, read right after its load."""
     result = FigureResult("3", TITLE)
     starts = 1 if smoke else 3
     details: dict[str, Any] = {"starts": starts, "idle_settle_s": IDLE_SETTLE_S}
@@ -181,16 +187,44 @@ def run(
         finally:
             if pg_problem is None:
                 asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
-    result.rows.append(
-        Row(
-            "3",
-            "after figure 1",
-            "RSS after load",
-            "MB",
-            None,
-            target=f"< {AFTER_LOAD_RSS_TARGET_MB:g} MB",
-            note="not measured yet: needs figure 1 (Slack adapter)",
-        )
-    )
+    result.rows += _after_load_rows(after_load, figure1_ran, details)
     result.details = details
     return result
+
+
+def _after_load_rows(
+    after_load: dict[str, float] | None, figure1_ran: bool, details: dict[str, Any]
+) -> list[Row]:
+    """RSS of figure 1's `oppbot serve` right after its load, next to its idle RSS from this figure."""
+    target = f"< {AFTER_LOAD_RSS_TARGET_MB:g} MB"
+    if not after_load:
+        why = "figure 1 failed or was not measured" if figure1_ran else "figure 1 did not run (--only)"
+        return [
+            Row(
+                "3",
+                "after figure 1",
+                "RSS after load",
+                "MB",
+                None,
+                target=target,
+                note=f"not measured: {why}",
+            )
+        ]
+    rows = []
+    for backend, mb in after_load.items():
+        idle = (details.get(backend) or {}).get("rss_mb")
+        rows.append(
+            Row(
+                "3",
+                f"{backend}, after figure 1",
+                "RSS after load",
+                "MB",
+                mb,
+                idle,
+                target,
+                passed=mb < AFTER_LOAD_RSS_TARGET_MB,
+                note="baseline = idle RSS of oppbot serve on the same backend",
+            )
+        )
+    details["rss_after_load_mb"] = after_load
+    return rows

@@ -72,17 +72,29 @@ def run_figures(args: argparse.Namespace) -> list[FigureResult]:
     pg_problem = asyncio.run(scale.pg_available())
     if pg_problem:
         _log(f"PostgreSQL unavailable: {pg_problem}")
+    after_load: dict[str, float] | None = None  # figure 1's server RSS after its load, for figure 3
     for key in args.figures:
         _log(f"figure {key}: {TITLES[key]}")
         if key == "1":
-            results.append(_guarded(key, lambda: http_load.run(smoke=args.smoke, log=_log)))
+            fig1 = _guarded(key, lambda: http_load.run(smoke=args.smoke, pg_problem=pg_problem, log=_log))
+            results.append(fig1)
+            after_load = fig1.details.get("rss_after_load_mb")
         elif key == "2":
             results.append(
                 _guarded(key, lambda: asyncio.run(scale.run(args.size_list, smoke=args.smoke, log=_log)))
             )
         elif key == "3":
             results.append(
-                _guarded(key, lambda: footprint.run(smoke=args.smoke, pg_problem=pg_problem, log=_log))
+                _guarded(
+                    key,
+                    lambda loaded=after_load: footprint.run(  # type: ignore[misc]
+                        smoke=args.smoke,
+                        pg_problem=pg_problem,
+                        after_load=loaded,
+                        figure1_ran="1" in args.figures,
+                        log=_log,
+                    ),
+                )
             )
     return results
 
