@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from oppbot.domain import actions
 from oppbot.domain.actions import CloseInput, MoveInput, Outcome
 from oppbot.domain.availability import available_actions, quote_needed
-from oppbot.domain.enums import ActionType, OpportunityStatus, Priority
+from oppbot.domain.enums import ActionTaken, ActionType, OpportunityStatus, Priority
 from oppbot.domain.errors import DomainError
 from oppbot.domain.model import Contact, Opportunity, SalesCycle, Salesperson
 from oppbot.domain.stall import days_overdue, stall_due
@@ -172,12 +172,16 @@ class OpportunityService(ReportingMixin):
         today: date,
         *,
         with_stage_run: bool = False,
+        cycle: SalesCycle | None = None,
+        owner: Salesperson | None = None,
+        run_start: date | None = None,
     ) -> OpportunityView:
-        cycle = await repo.cycle(opp.sales_cycle_code)
-        assert cycle is not None, opp.sales_cycle_code
-        owner = await repo.salesperson(opp.salesperson_code)
+        """One card; what the caller already loaded in this transaction is not read again."""
+        cycle = cycle or await self._cycle_of(repo, opp)
+        owner = owner or await repo.salesperson(opp.salesperson_code)
         contact = await repo.contact(opp.contact_no)
-        run_start = await repo.stage_run_start(opp.no) if with_stage_run and opp.is_open else None
+        if run_start is None and with_stage_run and opp.is_open:
+            run_start = await repo.stage_run_start(opp.no)
         return self._make_view(actor, opp, cycle, owner, contact, today, run_start)
 
     async def _views(
@@ -344,7 +348,7 @@ class OpportunityService(ReportingMixin):
         actor: Salesperson,
         no: str,
         verb: str,
-        apply: Callable[[Repository, Opportunity], object],
+        apply: Callable[[Repository, Opportunity, SalesCycle], Awaitable[Outcome | None]],
         tz: ZoneInfo | None,
         request_key: str | None,
     ) -> ActionResult:
@@ -357,15 +361,19 @@ class OpportunityService(ReportingMixin):
             require_change(actor, owner, opp.no)
             if request_key and not await repo.claim_request(request_key):
                 raise DomainError("duplicate_request", no=opp.no)
-            result = apply(repo, opp)
-            if hasattr(result, "__await__"):
-                result = await result
-            outcome = result if isinstance(result, Outcome) else None
+            cycle = await self._cycle_of(repo, opp)
+            outcome = await apply(repo, opp, cycle)
+            run_start = None
             if outcome is not None:
                 await repo.record_outcome(opp, outcome)
+                if outcome.entry.action_taken != ActionTaken.UPDATED:
+                    run_start = outcome.entry.date_of_change  # the move itself starts the stage visit
             else:
                 await repo.save_opportunity(opp)
-            view = await self._view(repo, actor, opp, self.today(tz), with_stage_run=True)
+            view = await self._view(
+                repo, actor, opp, self.today(tz), with_stage_run=True, cycle=cycle, owner=owner,
+                run_start=run_start,
+            )  # fmt: skip
             await uow.commit()
         return ActionResult(
             verb=verb,
@@ -386,8 +394,7 @@ class OpportunityService(ReportingMixin):
     ) -> ActionResult:  # fmt: skip
         today = self.today(tz)
 
-        async def apply(repo: Repository, opp: Opportunity) -> Outcome:
-            cycle = await self._cycle_of(repo, opp)
+        async def apply(repo: Repository, opp: Opportunity, cycle: SalesCycle) -> Outcome:
             return actions.start(
                 opp, cycle, inp or MoveInput(), today=today, currency=self.currency, actor=actor.code
             )
@@ -400,8 +407,7 @@ class OpportunityService(ReportingMixin):
     ) -> ActionResult:  # fmt: skip
         today = self.today(tz)
 
-        async def apply(repo: Repository, opp: Opportunity) -> Outcome:
-            cycle = await self._cycle_of(repo, opp)
+        async def apply(repo: Repository, opp: Opportunity, cycle: SalesCycle) -> Outcome:
             active = await repo.active_entry(opp.no)
             if active is None:
                 # Checks 3-5 decide the error for opportunities without a ledger.
@@ -418,7 +424,7 @@ class OpportunityService(ReportingMixin):
     ) -> ActionResult:  # fmt: skip
         today = self.today(tz)
 
-        async def apply(repo: Repository, opp: Opportunity) -> Outcome:
+        async def apply(repo: Repository, opp: Opportunity, _cycle: SalesCycle) -> Outcome:
             active = await repo.active_entry(opp.no)
             if active is None:
                 actions.check_changeable(opp, inp.expected_version)
@@ -434,7 +440,7 @@ class OpportunityService(ReportingMixin):
         self, actor: Salesperson, no: str, reference: str | None, *, expected_version: int | None = None,
         tz: ZoneInfo | None = None, request_key: str | None = None,
     ) -> ActionResult:  # fmt: skip
-        def apply(_repo: Repository, opp: Opportunity) -> None:
+        async def apply(_repo: Repository, opp: Opportunity, _cycle: SalesCycle) -> None:
             actions.set_quote(opp, reference, expected_version)
 
         return await self._change(actor, no, "quote", apply, tz, request_key)

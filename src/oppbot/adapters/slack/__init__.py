@@ -11,6 +11,7 @@ from slack_bolt.async_app import AsyncApp
 
 from oppbot.adapters.slack.app import build_slack_app, web_client
 from oppbot.adapters.slack.oauth import INSTALL_PATH, REDIRECT_PATH
+from oppbot.adapters.slack.support import ReplySession
 from oppbot.runtime import Runtime
 
 __all__ = ["EVENTS_PATH", "SLACK_APP", "build_slack_app", "mount_slack", "start_socket_mode"]
@@ -29,6 +30,11 @@ def mount_slack(app: web.Application, runtime: Runtime) -> None:
         return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
 
     app.router.add_post(EVENTS_PATH, events)
+
+    async def close_reply_session(_app: web.Application) -> None:
+        await ReplySession.close()
+
+    app.on_cleanup.append(close_reply_session)
     flow = bolt.oauth_flow
     if flow is not None:
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections import OrderedDict
@@ -9,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
@@ -93,10 +95,31 @@ class SlackDeps:
         return Message.plain_text(text)
 
 
+class ReplySession:
+    """One HTTP session for every response_url post: a new session per reply costs a TCP handshake."""
+
+    _session: aiohttp.ClientSession | None = None
+    _loop: asyncio.AbstractEventLoop | None = None
+
+    @classmethod
+    def get(cls) -> aiohttp.ClientSession:
+        loop = asyncio.get_running_loop()
+        if cls._session is None or cls._session.closed or cls._loop is not loop:
+            cls._session, cls._loop = aiohttp.ClientSession(), loop
+        return cls._session
+
+    @classmethod
+    async def close(cls) -> None:
+        if cls._session is not None and cls._loop is asyncio.get_running_loop():
+            await cls._session.close()
+        cls._session = cls._loop = None
+
+
 async def send_to_url(url: str, message: Message, **kwargs: Any) -> bool:
     """Post to a response_url (ephemeral by default); False when it failed (logged, never raised)."""
     try:
-        resp = await AsyncWebhookClient(url).send(text=message.text, blocks=message.blocks, **kwargs)
+        client = AsyncWebhookClient(url, session=ReplySession.get())
+        resp = await client.send(text=message.text, blocks=message.blocks, **kwargs)
     except Exception:
         log.exception("response_url post failed")
         return False
