@@ -18,7 +18,7 @@ from oppbot.adapters.slack.identity import Who
 from oppbot.adapters.slack.labels import label
 from oppbot.adapters.slack.messages import Message, render_message
 from oppbot.adapters.slack.modal_views import Meta, close_modal, new_modal, quote_modal, update_modal
-from oppbot.adapters.slack.support import SlackDeps, request_key, safely, send_to_url
+from oppbot.adapters.slack.support import SlackDeps, request_key, send_to_url
 from oppbot.domain.errors import DomainError
 from oppbot.replies.model import CardReply, ErrorReply, Reply
 
@@ -110,7 +110,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
             )
             await show_result(deps, client, body, who, reply)
 
-        await safely("card button", work)
+        await deps.safely("card button", work)
 
     @app.action(re.compile(r"^opp_(update|quote|win|lose)$"))
     async def open_modal(
@@ -148,7 +148,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
                 modal = close_modal(view, who.f, meta, won=verb == "win", codes=codes)
             await client.views_open(trigger_id=body["trigger_id"], view=modal.to_dict())
 
-        await safely("open modal", work)
+        await deps.safely("open modal", work)
 
     @app.action("home_new")
     async def home_new(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
@@ -160,7 +160,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
             modal = new_modal(who.f, Meta(home=_from_home(body)), cycles)
             await client.views_open(trigger_id=body["trigger_id"], view=modal.to_dict())
 
-        await safely("new modal", work)
+        await deps.safely("new modal", work)
 
     @app.action("opp_share")
     async def share(
@@ -186,7 +186,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
                 failed = Message.plain_text(label(who.locale, "share_failed"))
                 await send_to_url(url, failed, response_type="ephemeral", replace_original=False)
 
-        await safely("share", work)
+        await deps.safely("share", work)
 
     @app.action("opp_show")
     async def show(
@@ -203,7 +203,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
             url = str(body.get("response_url") or "")
             await send_to_url(url, message, response_type="ephemeral", replace_original=False)
 
-        await safely("show", work)
+        await deps.safely("show", work)
 
     @app.action("opp_page")
     async def page(
@@ -227,4 +227,4 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
             message = render_message(reply, who.f, share=True, source=text, page=number)
             await send_to_url(str(body.get("response_url") or ""), message, replace_original=True)
 
-        await safely("page", work)
+        await deps.safely("page", work)

@@ -8,7 +8,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from oppbot.adapters.slack.messages import render_message
-from oppbot.adapters.slack.support import SlackDeps, request_key, safely, send_to_url
+from oppbot.adapters.slack.support import SlackDeps, request_key, send_to_url
 from oppbot.replies.model import ErrorReply
 
 
@@ -20,7 +20,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         async def work() -> None:
             await run_command(deps, client, body)
 
-        await safely("/opp", work)
+        await deps.safely("/opp", work)
 
 
 async def run_command(deps: SlackDeps, client: AsyncWebClient, body: dict[str, Any]) -> None:

@@ -29,7 +29,7 @@ from oppbot.adapters.slack.blocks import (
 )
 from oppbot.adapters.slack.identity import Who
 from oppbot.adapters.slack.labels import label
-from oppbot.adapters.slack.support import SlackDeps, safely
+from oppbot.adapters.slack.support import SlackDeps
 from oppbot.domain.enums import Role
 from oppbot.replies.i18n import t
 from oppbot.service.views import OpportunityView
@@ -145,7 +145,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
             who = await deps.identities.who(client, team, str(event.get("user")))
             await publish_home(deps, client, who)
 
-        await safely("app_home_opened", work)
+        await deps.safely("app_home_opened", work)
 
     @app.action("home_page")
     async def home_page(
@@ -158,4 +158,4 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
             page = int(action.get("value") or 0) if str(action.get("value") or "0").isdigit() else 0
             await publish_home(deps, client, who, page=page)
 
-        await safely("home_page", work)
+        await deps.safely("home_page", work)

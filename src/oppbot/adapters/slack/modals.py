@@ -16,7 +16,7 @@ from oppbot.adapters.slack.identity import Who
 from oppbot.adapters.slack.labels import label
 from oppbot.adapters.slack.messages import render_message
 from oppbot.adapters.slack.modal_views import CALLBACKS, CONTACT_ACTION, MAIN_BLOCK, Meta, state_value
-from oppbot.adapters.slack.support import SlackDeps, safely, send_to_url, team_of
+from oppbot.adapters.slack.support import SlackDeps, send_to_url, team_of
 from oppbot.grammar.values import parse_chances
 from oppbot.replies.i18n import t
 from oppbot.replies.model import CardReply, ErrorReply, Reply
@@ -217,4 +217,4 @@ def _register_submission(app: AsyncApp, deps: SlackDeps, kind: str, callback: st
         async def work() -> None:
             await deliver(deps, client, who, meta, reply)
 
-        await safely(f"{callback} result", work)
+        await deps.safely(f"{callback} result", work)

@@ -11,7 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from oppbot.adapters.slack.labels import label
 from oppbot.adapters.slack.modal_views import Meta, message_modal, new_modal
-from oppbot.adapters.slack.support import SlackDeps, safely
+from oppbot.adapters.slack.support import SlackDeps
 from oppbot.replies.i18n import t
 from oppbot.service.opportunities import MAX_DESCRIPTION
 
@@ -55,7 +55,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         async def work() -> None:
             await open_new(body, client, Meta(), "")
 
-        await safely(NEW_SHORTCUT, work)
+        await deps.safely(NEW_SHORTCUT, work)
 
     @app.shortcut(MESSAGE_SHORTCUT)
     async def from_message(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
@@ -66,4 +66,4 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
             meta = Meta(url=str(body.get("response_url") or ""), link=await permalink(client, body))
             await open_new(body, client, meta, description_from(text))
 
-        await safely(MESSAGE_SHORTCUT, work)
+        await deps.safely(MESSAGE_SHORTCUT, work)

@@ -81,11 +81,22 @@ def request_key(body: dict[str, Any], kind: str = "") -> str | None:
     return f"slack:{team_of(body)}:{kind}{rid}" if rid else None
 
 
+# Post-ack work running at once. More only lengthens every event-loop turn (the CPU is the limit),
+# which delays the acks of new requests; the rest wait their turn after being acked.
+WORK_SLOTS = 8
+
+
 @dataclass
 class SlackDeps:
     runtime: Runtime
     identities: Identities
     recent: RecentKeys = field(default_factory=RecentKeys)
+    slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(WORK_SLOTS))
+
+    async def safely(self, what: str, work: Callable[[], Awaitable[None]]) -> None:
+        """Run listener work after the ack, a bounded number at a time; failures are logged."""
+        async with self.slots:
+            await safely(what, work)
 
     async def who(self, client: AsyncWebClient, body: dict[str, Any]) -> Who:
         return await self.identities.who(client, team_of(body), user_of(body))
