@@ -7,7 +7,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.numbers import get_currency_name
-from pydantic import ValidationError, field_validator
+from pydantic import ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -100,6 +100,13 @@ class Settings(BaseSettings):
             raise ValueError("not a TCP port")
         return value
 
+    @model_validator(mode="after")
+    def _playground_not_with_real_credentials(self) -> Settings:
+        # The playground fakes identities; it must never be reachable beside a real workspace.
+        if self.playground == Playground.ON and (self.slack_configured or self.teams_configured):
+            raise ValueError("playground: `on` is refused while Slack or Teams credentials are set")
+        return self
+
     @property
     def slack_configured(self) -> bool:
         return bool(self.slack_signing_secret or self.slack_client_id or self.slack_app_token)
@@ -119,8 +126,14 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         first = exc.errors()[0]
-        name = "OPPBOT_" + str(first["loc"][0]).upper() if first["loc"] else "OPPBOT settings"
-        raise SettingsError(f"{name}: {first['msg']}") from exc
+        message = str(first["msg"]).removeprefix("Value error, ")
+        if first["loc"]:
+            name = "OPPBOT_" + str(first["loc"][0]).upper()
+        elif message.startswith("playground: "):  # a rule across settings names the one refused
+            name, message = "OPPBOT_PLAYGROUND", message.removeprefix("playground: ")
+        else:
+            name = "OPPBOT settings"
+        raise SettingsError(f"{name}: {message}") from exc
 
 
 @lru_cache(maxsize=1)
