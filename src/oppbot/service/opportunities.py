@@ -290,19 +290,19 @@ class OpportunityService(ReportingMixin):
             actions.validate_planned(
                 opp, value=value, chances=chances, close_date=close, currency=self.currency
             )
-            outcome: Outcome | None = None
-            if start:
-                # Validate `first` before taking a number: a failure must create nothing.
-                probe = Opportunity(**{**opp.__dict__, "no": "OP?"})
-                actions.start(probe, the_cycle, MoveInput(date_of_change=creation),
-                              today=creation, currency=self.currency, actor=actor.code)  # fmt: skip
+            # The number is taken inside this transaction: if `first` fails below, the rollback
+            # returns it, so a failed `new` creates nothing and consumes no number.
             opp.no = await repo.next_opportunity_no()
             await repo.add_opportunity(opp)
+            outcome: Outcome | None = None
             if start:
                 outcome = actions.start(opp, the_cycle, MoveInput(date_of_change=creation),
                                         today=creation, currency=self.currency, actor=actor.code)  # fmt: skip
                 await repo.record_outcome(opp, outcome)
-            view = await self._view(repo, actor, opp, today, with_stage_run=True)
+            view = await self._view(
+                repo, actor, opp, today, with_stage_run=True, cycle=the_cycle, owner=the_owner,
+                run_start=creation if outcome else None,
+            )  # fmt: skip
             await uow.commit()
         return ActionResult(
             verb="new",
