@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
 import os
 import socket
 import statistics
 import time
-from collections.abc import Awaitable, Callable
+import uuid
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
+
+import asyncpg  # type: ignore[import-untyped]
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
@@ -23,6 +28,34 @@ PG_DATABASE = os.environ.get("OPPBOT_BENCH_PG_DATABASE", os.environ.get("OPPBOT_
 
 def pg_url(database: str = PG_DATABASE) -> str:
     return f"postgresql+asyncpg://{PG_USER}@{PG_HOST}:{PG_PORT}/{database}"
+
+
+async def pg_admin(sql: str) -> None:
+    conn = await asyncpg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, database=PG_DATABASE, timeout=5)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@contextmanager
+def scratch_backends(
+    tmp: str | Path, prefix: str, pg_problem: str | None, details: dict[str, Any]
+) -> Iterator[list[tuple[str, str]]]:
+    """(backend, database URL) pairs for a server under test: a SQLite file in `tmp` and, when PostgreSQL
+    is reachable, a fresh database dropped again on exit (else `details` says why it was not measured)."""
+    backends: list[tuple[str, str]] = [("sqlite", f"sqlite+aiosqlite:///{tmp}/oppbot.db")]
+    database = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    if pg_problem is None:
+        backends.append(("postgresql", pg_url(database)))
+        asyncio.run(pg_admin(f'CREATE DATABASE "{database}"'))
+    else:
+        details["postgresql"] = {"not_measured": pg_problem}
+    try:
+        yield backends
+    finally:
+        if pg_problem is None:
+            asyncio.run(pg_admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
 
 
 T = TypeVar("T")

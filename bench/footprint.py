@@ -8,33 +8,25 @@ the figure is the median of the measured starts. RSS after load belongs to figur
 
 from __future__ import annotations
 
-import asyncio
 import http.client
 import os
 import signal
 import subprocess
 import tempfile
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import asyncpg  # type: ignore[import-untyped]
-
 from bench.common import (
-    PG_DATABASE,
-    PG_HOST,
-    PG_PORT,
-    PG_USER,
     VENV_PYTHON,
     FigureResult,
     Row,
     free_port,
     median,
-    pg_url,
     rss_mb,
+    scratch_backends,
 )
 
 TITLE = "Footprint: start to green /healthz, idle RSS"
@@ -115,14 +107,6 @@ def series(
     }
 
 
-async def _pg_admin(sql: str) -> None:
-    conn = await asyncpg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, database=PG_DATABASE, timeout=5)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
 def _oppbot_argv(port: int) -> list[str]:
     return [str(VENV_PYTHON), "-m", "oppbot", "serve", "--host", "127.0.0.1", "--port", str(port)]
 
@@ -148,14 +132,7 @@ def run(
         log("  figure 3: bare aiohttp baseline ...")
         bare = series(_bare_argv, _clean_env({}), cwd, starts)
         details["bare_aiohttp"] = bare
-        backends: list[tuple[str, str]] = [("sqlite", f"sqlite+aiosqlite:///{tmp}/oppbot.db")]
-        database = f"bench_fp_{uuid.uuid4().hex[:12]}"
-        if pg_problem is None:
-            backends.append(("postgresql", pg_url(database)))
-            asyncio.run(_pg_admin(f'CREATE DATABASE "{database}"'))
-        else:
-            details["postgresql"] = {"not_measured": pg_problem}
-        try:
+        with scratch_backends(tmp, "bench_fp", pg_problem, details) as backends:
             for backend, url in backends:
                 log(f"  figure 3: oppbot serve on {backend} ...")
                 env = _clean_env({"OPPBOT_DATABASE_URL": url})
@@ -184,9 +161,6 @@ def run(
                         passed=measured["rss_mb"] < IDLE_RSS_TARGET_MB,
                     ),
                 ]
-        finally:
-            if pg_problem is None:
-                asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
     result.rows += _after_load_rows(after_load, figure1_ran, details)
     result.details = details
     return result

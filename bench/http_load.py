@@ -43,14 +43,13 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from bench.common import ROOT, VENV_PYTHON, FigureResult, Row, free_port, pg_url, rss_mb
-from bench.footprint import _healthy, _pg_admin
+from bench.common import ROOT, VENV_PYTHON, FigureResult, Row, free_port, rss_mb, scratch_backends
+from bench.footprint import _healthy
 
 TITLE = "Slash commands and buttons over HTTP (Slack)"
 NOT_MERGED = "not measured yet (Slack adapter not merged)"
@@ -684,14 +683,7 @@ def run(
             log,
         )
         details["bare_bolt"] = bare
-        backends: list[tuple[str, str]] = [("sqlite", f"sqlite+aiosqlite:///{tmp}/oppbot.db")]
-        database = f"bench_http_{uuid.uuid4().hex[:12]}"
-        if pg_problem is None:
-            backends.append(("postgresql", pg_url(database)))
-            asyncio.run(_pg_admin(f'CREATE DATABASE "{database}"'))
-        else:
-            details["postgresql"] = {"not_measured": pg_problem}
-        try:
+        with scratch_backends(tmp, "bench_http", pg_problem, details) as backends:
             for backend, url in backends:
                 gen = _spawn_generator(tmp, f"oppbot-{backend}")
                 log(f"  figure 1: {backend}: loading the demo and {2 * pool_size} load opportunities ...")
@@ -717,9 +709,6 @@ def run(
                 measured = _measure(gen, f"oppbot-{backend}", _oppbot_argv, env, plan, tmp, log)
                 details[backend] = measured
                 result.rows += _rows(backend, measured, bare, clients)
-        finally:
-            if pg_problem is None:
-                asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
     details["rss_after_load_mb"] = {b: details[b]["rss_after_mb"] for b, _ in backends}
     result.details = details
     return result
