@@ -21,8 +21,8 @@ from oppbot.domain.actions import (
     resolve_close_code,
     set_quote,
     start,
-    validate_planned,
 )
+from oppbot.domain.creation import validate_planned
 from oppbot.domain.enums import (
     ActionTaken,
     ActionType,

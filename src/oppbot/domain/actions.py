@@ -416,18 +416,3 @@ def set_quote(opp: Opportunity, reference: str | None, expected_version: int | N
         raise DomainError("quote_too_long", max=MAX_QUOTE_REF)
     opp.quote_ref = ref
     opp.version += 1
-
-
-def validate_planned(
-    opp: Opportunity, *, value: Decimal | None, chances: int | None, close_date: date | None, currency: str
-) -> None:
-    """`new`: planned values, when given, pass 4.1's checks with dc = creation date."""
-    checked_value = check_value(value, currency) if value is not None else None
-    checked_chances = check_chances(chances) if chances is not None else None
-    if close_date is not None and close_date < opp.creation_date:
-        raise DomainError("close_date_before_change", close=close_date, dc=opp.creation_date)
-    opp.estimated_value, opp.chances_pct, opp.estimated_close_date = (
-        checked_value,
-        checked_chances,
-        close_date,
-    )

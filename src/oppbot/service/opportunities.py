@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from oppbot.domain import actions
 from oppbot.domain.actions import CloseInput, MoveInput, Outcome
 from oppbot.domain.availability import available_actions, quote_needed
+from oppbot.domain.creation import new_opportunity
 from oppbot.domain.enums import ActionTaken, ActionType, OpportunityStatus, Priority
 from oppbot.domain.errors import DomainError
 from oppbot.domain.model import Contact, Opportunity, SalesCycle, Salesperson
@@ -277,19 +278,11 @@ class OpportunityService(ReportingMixin):
             except ValueError as exc:
                 raise DomainError("bad_priority", priority=str(priority)) from exc
             creation = created or today
-            opp = Opportunity(
-                no="",
-                description=description,
-                contact_no=the_contact.no,
-                contact_company_no=the_contact.company_no,
-                salesperson_code=the_owner.code,
-                sales_cycle_code=the_cycle.code,
-                creation_date=creation,
-                priority=prio,
-            )
-            actions.validate_planned(
-                opp, value=value, chances=chances, close_date=close, currency=self.currency
-            )
+            opp = new_opportunity(
+                description=description, contact=the_contact, salesperson_code=the_owner.code,
+                cycle=the_cycle, creation_date=creation, priority=prio, value=value, chances=chances,
+                close_date=close, currency=self.currency,
+            )  # fmt: skip
             # The number is taken inside this transaction: if `first` fails below, the rollback
             # returns it, so a failed `new` creates nothing and consumes no number.
             opp.no = await repo.next_opportunity_no()

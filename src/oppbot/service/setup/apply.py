@@ -7,8 +7,9 @@ from datetime import timedelta
 
 from oppbot.domain import actions
 from oppbot.domain.actions import CloseInput, MoveInput
+from oppbot.domain.creation import new_opportunity
 from oppbot.domain.enums import ActionType, CloseType, Priority
-from oppbot.domain.model import Opportunity, SalesCycleStage
+from oppbot.domain.model import SalesCycleStage
 from oppbot.service.setup.errors import SetupError
 from oppbot.service.setup.plan import _OppPlan, _Plan
 from oppbot.store.repository import Repository
@@ -75,18 +76,12 @@ async def _create_opportunity(repo: Repository, plan: _OppPlan, currency: str) -
     def chances(stage: SalesCycleStage, last: bool) -> int | None:
         return item.chances if last or stage.chances_pct == 0 else None
 
-    opp = Opportunity(
-        no="",
-        description=item.description,
-        contact_no=contact.no,
-        contact_company_no=contact.company_no,
-        salesperson_code=item.owner,
-        sales_cycle_code=cycle.code,
-        creation_date=created,
-        priority=item.priority or Priority.NORMAL,
-    )
     planned = item.chances if not item.start or first is None else chances(first, not moves)
-    actions.validate_planned(opp, value=item.value, chances=planned, close_date=item.close, currency=currency)
+    opp = new_opportunity(
+        description=item.description, contact=contact, salesperson_code=item.owner, cycle=cycle,
+        creation_date=created, priority=item.priority or Priority.NORMAL, value=item.value,
+        chances=planned, close_date=item.close, currency=currency,
+    )  # fmt: skip
     opp.no = await repo.next_opportunity_no()
     await repo.add_opportunity(opp)
     if not item.start:
