@@ -13,6 +13,7 @@ from oppbot.runtime import Runtime
 from oppbot.server import Mount, build_app
 
 log = logging.getLogger(__name__)
+SHUTDOWN_WAIT = 15.0  # seconds for in-flight HTTP requests; each is bounded well below this
 
 
 def adapter_mounts(settings: Settings) -> list[Mount]:
@@ -28,7 +29,8 @@ async def serve(settings: Settings) -> None:
     runtime = Runtime.create(settings)
     await runtime.migrate()
     app = build_app(runtime, adapter_mounts(settings))
-    runner = web.AppRunner(app, handle_signals=False)
+    # SIGTERM: stop listening, let in-flight requests finish (bounded), then the adapters drain.
+    runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=SHUTDOWN_WAIT)
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port)
     await site.start()

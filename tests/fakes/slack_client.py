@@ -148,8 +148,11 @@ class SlackRequestSender:
         response_url: str | None = None,
         container: dict[str, Any] | None = None,
         state_values: dict[str, Any] | None = None,
+        trigger_id: str | None = None,
     ) -> SlackResponse:
-        """A click in a message (default) or, when ``view`` is given, inside a modal / App Home."""
+        """A click in a message (default) or, when ``view`` is given, inside a modal / App Home.
+
+        ``trigger_id`` repeats an earlier click's id: the same request sent again."""
         now = f"{time.time():.6f}"
         action: dict[str, Any] = {"action_id": action_id, "block_id": block_id, "type": action_type}
         if action_type == "button":
@@ -173,7 +176,7 @@ class SlackRequestSender:
             "user": self._user(user_id),
             "api_app_id": API_APP_ID,
             "token": VERIFICATION_TOKEN,
-            "trigger_id": self.new_trigger_id(),
+            "trigger_id": trigger_id or self.new_trigger_id(),
             "team": self._team(),
             "enterprise": None,
             "is_enterprise_install": False,

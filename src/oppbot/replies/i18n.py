@@ -56,6 +56,7 @@ EN: dict[str, str] = {
     "invalid_date_formula": "{formula} is not a date formula (examples: 10D, 2W, 1M+10D).",
     "not_linked": "Hi! I don't know you yet: ask an admin to link your account (`link @you CODE`).",
     "internal_error": "Sorry, something went wrong on my side. Nothing was changed; please try again.",
+    "internal_error_after": "Sorry, your request went through but I couldn't show the answer: `list` or `show` tells where things stand.",
     # notices
     "created": "Created {no}.",
     "created_started": "Created {no} at stage {stage}.",
@@ -189,6 +190,7 @@ IT: dict[str, str] = {
     "invalid_date_formula": "{formula} non è una formula di data (esempi: 10D, 2W, 1M+10D).",
     "not_linked": "Ciao! Non ti conosco ancora: chiedi a un amministratore di collegarti (`link @te CODICE`).",
     "internal_error": "Scusa, qualcosa è andato storto da parte mia. Non è cambiato nulla; riprova.",
+    "internal_error_after": "Scusa, la richiesta è andata a buon fine ma non riesco a mostrare la risposta: `elenco` o `mostra` dicono a che punto siamo.",
     "created": "Creata {no}.",
     "created_started": "Creata {no} alla fase {stage}.",
     "moved_start": "{no} avviata alla fase {stage}.",

@@ -10,31 +10,40 @@ from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 
 from oppbot.adapters.slack.app import build_slack_app, web_client
+from oppbot.adapters.slack.identity import Identities
 from oppbot.adapters.slack.oauth import INSTALL_PATH, REDIRECT_PATH
-from oppbot.adapters.slack.support import ReplySession
+from oppbot.adapters.slack.support import ReplySession, SlackDeps
 from oppbot.runtime import Runtime
 
 __all__ = ["EVENTS_PATH", "SLACK_APP", "build_slack_app", "mount_slack", "start_socket_mode"]
 
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
+TIMESTAMP_HEADER = "X-Slack-Request-Timestamp"
 SLACK_APP: web.AppKey[AsyncApp] = web.AppKey("slack_app", AsyncApp)
 
 
 def mount_slack(app: web.Application, runtime: Runtime) -> None:
     """`/slack/events` for everything Slack sends; `/slack/install` + `/slack/oauth_redirect` with OAuth."""
-    bolt = build_slack_app(runtime)
+    deps = SlackDeps(runtime, Identities(runtime))
+    bolt = build_slack_app(runtime, deps)
     app[SLACK_APP] = bolt
 
     async def events(request: web.Request) -> web.Response:
+        if not request.headers.get(TIMESTAMP_HEADER, "").isdigit():
+            # Bolt's verifier would raise on int(...) and answer 500: a bad timestamp is a bad signature.
+            return web.Response(status=401, text="invalid request")
         return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
 
     app.router.add_post(EVENTS_PATH, events)
 
-    async def close_reply_session(_app: web.Application) -> None:
+    async def drain(_app: web.Application) -> None:
+        # After aiohttp has stopped listening and finished its in-flight HTTP requests: the work
+        # those requests started (replies after the ack) ends before the database closes.
+        await deps.drain()
         await ReplySession.close()
 
-    app.on_cleanup.append(close_reply_session)
+    app.on_cleanup.append(drain)
     flow = bolt.oauth_flow
     if flow is not None:
 

@@ -18,7 +18,7 @@ from oppbot.adapters.slack.identity import Who
 from oppbot.adapters.slack.labels import label
 from oppbot.adapters.slack.messages import Message, render_message
 from oppbot.adapters.slack.modal_views import Meta, close_modal, new_modal, quote_modal, update_modal
-from oppbot.adapters.slack.support import SlackDeps, request_key, send_to_url
+from oppbot.adapters.slack.support import Acker, SlackDeps, request_key, send_to_url
 from oppbot.domain.errors import DomainError
 from oppbot.replies.model import CardReply, ErrorReply, Reply
 
@@ -37,8 +37,6 @@ async def show_result(
     deps: SlackDeps, client: AsyncWebClient, body: dict[str, Any], who: Who, reply: Reply
 ) -> None:
     """A click's outcome: the fresh card replaces the clicked one; a refusal is told only to the clicker."""
-    if isinstance(reply, ErrorReply) and reply.code == "duplicate_request":
-        return
     if _from_home(body):
         notice = " ".join(reply.notices) if isinstance(reply, CardReply) else None
         if isinstance(reply, ErrorReply):
@@ -64,10 +62,13 @@ async def _update_in_channel(client: AsyncWebClient, body: dict[str, Any], messa
         await client.chat_update(channel=channel, ts=ts, **message.kwargs())
 
 
-async def _who_or_explain(deps: SlackDeps, client: AsyncWebClient, body: dict[str, Any]) -> Who | None:
+async def _who_or_explain(
+    deps: SlackDeps, client: AsyncWebClient, body: dict[str, Any], acked: Acker
+) -> Who | None:
     who = await deps.who(client, body)
     if who.ctx is not None:
         return who
+    await acked()
     if _from_home(body):
         await publish_home(deps, client, who)
     elif body.get("response_url"):
@@ -78,14 +79,16 @@ async def _who_or_explain(deps: SlackDeps, client: AsyncWebClient, body: dict[st
 
 
 async def _card_for(
-    deps: SlackDeps, client: AsyncWebClient, body: dict[str, Any], action: dict[str, Any]
+    deps: SlackDeps, client: AsyncWebClient, body: dict[str, Any], action: dict[str, Any], acked: Acker
 ) -> tuple[Who, Reply] | None:
     """The clicked card's opportunity, freshly shown to the clicker (None: not linked, already told)."""
-    who = await _who_or_explain(deps, client, body)
+    who = await _who_or_explain(deps, client, body, acked)
     if who is None or who.ctx is None:
         return None
     no, _, _ = parse_card_value(str(action.get("value") or ""))
-    return who, await deps.runtime.bot.run(grammar.Show(no=no), who.ctx)
+    reply = await deps.runtime.bot.run(grammar.Show(no=no), who.ctx)
+    await acked()
+    return who, reply
 
 
 def register(app: AsyncApp, deps: SlackDeps) -> None:
@@ -93,10 +96,8 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
     async def move(
         ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
     ) -> None:
-        await ack()
-
-        async def work() -> None:
-            who = await _who_or_explain(deps, client, body)
+        async def work(acked: Acker) -> None:
+            who = await _who_or_explain(deps, client, body, acked)
             if who is None or who.ctx is None:
                 return
             verb = str(action["action_id"]).removeprefix("opp_")
@@ -108,18 +109,17 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
             reply = await deps.runtime.bot.run(
                 command, who.ctx, expected_version=version, request_key=request_key(body, "act:")
             )
+            await acked()  # committed: only now is the click acknowledged
             await show_result(deps, client, body, who, reply)
 
-        await deps.safely("card button", work)
+        await deps.handle("card button", ack, body, client, work)
 
     @app.action(re.compile(r"^opp_(update|quote|win|lose)$"))
     async def open_modal(
         ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
     ) -> None:
-        await ack()
-
-        async def work() -> None:
-            who = await _who_or_explain(deps, client, body)
+        async def work(acked: Acker) -> None:
+            who = await _who_or_explain(deps, client, body, acked)
             if who is None or who.ctx is None:
                 return
             verb = str(action["action_id"]).removeprefix("opp_")
@@ -128,6 +128,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
                 view = await deps.runtime.service.show(who.ctx.actor, no, tz=who.tz)
             except DomainError as exc:
                 reply = await deps.runtime.bot.run(grammar.Show(no=no), who.ctx)
+                await acked()
                 log.info("modal for %s refused: %s", no, exc)
                 await show_result(deps, client, body, who, reply)
                 return
@@ -146,30 +147,28 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
             else:
                 codes = await deps.runtime.service.close_codes()
                 modal = close_modal(view, who.f, meta, won=verb == "win", codes=codes)
+            await acked()
             await client.views_open(trigger_id=body["trigger_id"], view=modal.to_dict())
 
-        await deps.safely("open modal", work)
+        await deps.handle("open modal", ack, body, client, work)
 
     @app.action("home_new")
     async def home_new(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        await ack()
-
-        async def work() -> None:
+        async def work(acked: Acker) -> None:
             who = await deps.who(client, body)
             cycles = await deps.runtime.service.cycles()
             modal = new_modal(who.f, Meta(home=_from_home(body)), cycles)
+            await acked()
             await client.views_open(trigger_id=body["trigger_id"], view=modal.to_dict())
 
-        await deps.safely("new modal", work)
+        await deps.handle("new modal", ack, body, client, work)
 
     @app.action("opp_share")
     async def share(
         ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
     ) -> None:
-        await ack()
-
-        async def work() -> None:
-            shown = await _card_for(deps, client, body, action)
+        async def work(acked: Acker) -> None:
+            shown = await _card_for(deps, client, body, action, acked)
             if shown is None:
                 return
             who, reply = shown
@@ -186,16 +185,14 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
                 failed = Message.plain_text(label(who.locale, "share_failed"))
                 await send_to_url(url, failed, response_type="ephemeral", replace_original=False)
 
-        await deps.safely("share", work)
+        await deps.handle("share", ack, body, client, work)
 
     @app.action("opp_show")
     async def show(
         ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
     ) -> None:
-        await ack()
-
-        async def work() -> None:
-            shown = await _card_for(deps, client, body, action)
+        async def work(acked: Acker) -> None:
+            shown = await _card_for(deps, client, body, action, acked)
             if shown is None:
                 return
             who, reply = shown
@@ -203,16 +200,14 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
             url = str(body.get("response_url") or "")
             await send_to_url(url, message, response_type="ephemeral", replace_original=False)
 
-        await deps.safely("show", work)
+        await deps.handle("show", ack, body, client, work)
 
     @app.action("opp_page")
     async def page(
         ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
     ) -> None:
-        await ack()
-
-        async def work() -> None:
-            who = await _who_or_explain(deps, client, body)
+        async def work(acked: Acker) -> None:
+            who = await _who_or_explain(deps, client, body, acked)
             if who is None or who.ctx is None:
                 return
             data = json.loads(str(action.get("value") or "{}"))
@@ -224,7 +219,8 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
             if not isinstance(command, grammar.ListOpportunities | grammar.History):
                 return  # pages are for reads only
             reply = await deps.runtime.bot.run(command, who.ctx)
+            await acked()
             message = render_message(reply, who.f, share=True, source=text, page=number)
             await send_to_url(str(body.get("response_url") or ""), message, replace_original=True)
 
-        await deps.safely("page", work)
+        await deps.handle("page", ack, body, client, work)

@@ -17,7 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from oppbot.adapters.slack import actions, commands, home, modals, shortcuts
 from oppbot.adapters.slack.identity import Identities
 from oppbot.adapters.slack.oauth import oauth_settings
-from oppbot.adapters.slack.support import SlackDeps, request_id
+from oppbot.adapters.slack.support import Overloaded, SlackDeps, request_id
 from oppbot.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -33,7 +33,7 @@ def web_client(runtime: Runtime, token: str | None = None) -> AsyncWebClient:
     return client
 
 
-def build_slack_app(runtime: Runtime) -> AsyncApp:
+def build_slack_app(runtime: Runtime, deps: SlackDeps | None = None) -> AsyncApp:
     """Single-workspace (bot token + signing secret) or multi-workspace (OAuth) AsyncApp."""
     settings = runtime.settings
     oauth = oauth_settings(runtime)
@@ -47,21 +47,26 @@ def build_slack_app(runtime: Runtime) -> AsyncApp:
         app = AsyncApp(
             signing_secret=settings.slack_signing_secret, client=web_client(runtime, settings.slack_bot_token)
         )
-    deps = SlackDeps(runtime, Identities(runtime))
+    deps = deps or SlackDeps(runtime, Identities(runtime))
 
     @app.middleware
     async def drop_retries(body: dict[str, Any], next: Callable[[], Awaitable[None]]) -> BoltResponse | None:
-        """A retry of a request this process already took: 200, and no work (the first one does it)."""
+        """A retry of a request this process already acknowledged: 200, and no work (it is done)."""
         rid = request_id(body)
-        if rid is not None and not deps.recent.first_time(rid):
+        if rid is not None and rid in deps.recent:
             log.info("dropping a repeated Slack request %s", rid)
             return BoltResponse(status=200, body="")
         await next()
         return None
 
     @app.error
-    async def on_error(error: Exception, body: dict[str, Any]) -> None:
+    async def on_error(error: Exception, body: dict[str, Any]) -> BoltResponse | None:
+        if isinstance(error, Overloaded):
+            # Not acknowledged: Slack tells the person (or retries an event); nothing was promised.
+            log.warning("busy: refused %s unacknowledged", error)
+            return BoltResponse(status=503, body="busy, try again")
         log.error("Slack listener failed on %s: %r", body.get("type"), error)
+        return None
 
     for module in (commands, actions, modals, shortcuts, home):
         module.register(app, deps)

@@ -29,7 +29,7 @@ from oppbot.adapters.slack.blocks import (
 )
 from oppbot.adapters.slack.identity import Who
 from oppbot.adapters.slack.labels import label
-from oppbot.adapters.slack.support import SlackDeps
+from oppbot.adapters.slack.support import Acker, SlackDeps
 from oppbot.domain.enums import Role
 from oppbot.replies.i18n import t
 from oppbot.service.views import OpportunityView
@@ -140,22 +140,21 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         if event.get("tab", "home") != "home":
             return
 
-        async def work() -> None:
+        async def work(_acked: Acker) -> None:
             team = str(body.get("team_id") or event.get("view", {}).get("team_id") or "")
             who = await deps.identities.who(client, team, str(event.get("user")))
             await publish_home(deps, client, who)
 
-        await deps.safely("app_home_opened", work)
+        # Events are acknowledged by Bolt on arrival; opening the Home tab changes nothing.
+        await deps.handle("app_home_opened", None, body, client, work)
 
     @app.action("home_page")
     async def home_page(
         ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
     ) -> None:
-        await ack()
-
-        async def work() -> None:
+        async def work(_acked: Acker) -> None:
             who = await deps.who(client, body)
             page = int(action.get("value") or 0) if str(action.get("value") or "0").isdigit() else 0
             await publish_home(deps, client, who, page=page)
 
-        await deps.safely("home_page", work)
+        await deps.handle("home_page", ack, body, client, work)

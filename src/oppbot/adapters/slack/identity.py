@@ -70,6 +70,11 @@ class Identities:
             self._profiles.popitem(last=False)
         return prof
 
+    def cached_locale(self, team_id: str, user_id: str) -> str:
+        """The person's language without any I/O (for apologies when the database or Slack failed)."""
+        prof = self._profiles.get((team_id, user_id))
+        return language((prof.locale if prof else None) or self.runtime.settings.locale)
+
     async def who(self, client: AsyncWebClient, team_id: str, user_id: str) -> Who:
         service = self.runtime.service
         prof = await self.profile(client, team_id, user_id)

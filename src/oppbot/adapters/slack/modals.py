@@ -16,7 +16,7 @@ from oppbot.adapters.slack.identity import Who
 from oppbot.adapters.slack.labels import label
 from oppbot.adapters.slack.messages import render_message
 from oppbot.adapters.slack.modal_views import CALLBACKS, CONTACT_ACTION, MAIN_BLOCK, Meta, state_value
-from oppbot.adapters.slack.support import SlackDeps, send_to_url, team_of
+from oppbot.adapters.slack.support import Acker, SlackDeps, send_to_url, team_of
 from oppbot.grammar.values import parse_chances
 from oppbot.replies.i18n import t
 from oppbot.replies.model import CardReply, ErrorReply, Reply
@@ -177,14 +177,17 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         _register_submission(app, deps, kind, callback)
 
     @app.options(CONTACT_ACTION)
-    async def contact_options(ack: AsyncAck, payload: dict[str, Any]) -> None:
-        text = str(payload.get("value") or "").strip()
-        contacts = await deps.runtime.service.contacts(text, limit=MAX_OPTIONS) if text else []
-        options = [
-            {"text": {"type": "plain_text", "text": f"{c.no} · {c.name}"[:75]}, "value": c.no}
-            for c in contacts
-        ]
-        await ack(options=options)
+    async def contact_options(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        async def work(acked: Acker) -> None:
+            text = str(body.get("value") or "").strip()
+            contacts = await deps.runtime.service.contacts(text, limit=MAX_OPTIONS) if text else []
+            options = [
+                {"text": {"type": "plain_text", "text": f"{c.no} · {c.name}"[:75]}, "value": c.no}
+                for c in contacts
+            ]
+            await acked(options=options)
+
+        await deps.handle("contact options", ack, body, client, work)
 
 
 def _register_submission(app: AsyncApp, deps: SlackDeps, kind: str, callback: str) -> None:
@@ -194,27 +197,26 @@ def _register_submission(app: AsyncApp, deps: SlackDeps, kind: str, callback: st
         meta = Meta.load(view.get("private_metadata"))
         main = MAIN_BLOCK[kind]
         present = {b.get("block_id") for b in view.get("blocks") or []} or set(FIELD_OF_ERROR.values())
-        try:
-            who = await deps.who(client, body)
-            if who.ctx is None:
-                await ack(response_action="errors", errors={main: t(who.locale, "not_linked")})
-                return
-            values = (view.get("state") or {}).get("values") or {}
-            command = await build_command(kind, Fields(values, who), meta, deps, client)
-        except FieldErrors as exc:
-            await ack(response_action="errors", errors=exc.errors)
-            return
-        key = f"slack:{team_of(body)}:view:{view.get('id')}"
-        reply = await deps.runtime.bot.run(command, who.ctx, expected_version=meta.v, request_key=key)
-        if isinstance(reply, ErrorReply) and reply.code not in ("changed_meanwhile", "duplicate_request"):
-            block = FIELD_OF_ERROR.get(reply.code, main)
-            await ack(response_action="errors", errors={block if block in present else main: reply.message})
-            return
-        await ack()  # closes the modal; the result is shown after the HTTP response
-        if isinstance(reply, ErrorReply) and reply.code == "duplicate_request":
-            return
 
-        async def work() -> None:
+        async def work(acked: Acker) -> None:
+            try:
+                who = await deps.who(client, body)
+                if who.ctx is None:
+                    await acked(response_action="errors", errors={main: t(who.locale, "not_linked")})
+                    return
+                values = (view.get("state") or {}).get("values") or {}
+                command = await build_command(kind, Fields(values, who), meta, deps, client)
+            except FieldErrors as exc:
+                await acked(response_action="errors", errors=exc.errors)
+                return
+            key = f"slack:{team_of(body)}:view:{view.get('id')}"
+            reply = await deps.runtime.bot.run(command, who.ctx, expected_version=meta.v, request_key=key)
+            if isinstance(reply, ErrorReply) and reply.code not in ("changed_meanwhile", "duplicate_request"):
+                block = FIELD_OF_ERROR.get(reply.code, main)
+                errors = {block if block in present else main: reply.message}
+                await acked(response_action="errors", errors=errors)
+                return
+            await acked()  # committed: closes the modal; the result is shown after the HTTP response
             await deliver(deps, client, who, meta, reply)
 
-        await deps.safely(f"{callback} result", work)
+        await deps.handle(callback, ack, body, client, work)

@@ -11,7 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from oppbot.adapters.slack.labels import label
 from oppbot.adapters.slack.modal_views import Meta, message_modal, new_modal
-from oppbot.adapters.slack.support import SlackDeps
+from oppbot.adapters.slack.support import Acker, SlackDeps
 from oppbot.replies.i18n import t
 from oppbot.service.opportunities import MAX_DESCRIPTION
 
@@ -40,30 +40,29 @@ def description_from(text: str) -> str:
 
 
 def register(app: AsyncApp, deps: SlackDeps) -> None:
-    async def open_new(body: dict[str, Any], client: AsyncWebClient, meta: Meta, description: str) -> None:
+    async def open_new(
+        body: dict[str, Any], client: AsyncWebClient, meta: Meta, description: str, acked: Acker
+    ) -> None:
         who = await deps.who(client, body)
         if who.ctx is None:
             modal = message_modal(who.f, label(who.locale, "modal_new"), t(who.locale, "not_linked"))
         else:
             modal = new_modal(who.f, meta, await deps.runtime.service.cycles(), description=description)
+        await acked()
         await client.views_open(trigger_id=body["trigger_id"], view=modal.to_dict())
 
     @app.shortcut(NEW_SHORTCUT)
     async def new_opportunity(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        await ack()
+        async def work(acked: Acker) -> None:
+            await open_new(body, client, Meta(), "", acked)
 
-        async def work() -> None:
-            await open_new(body, client, Meta(), "")
-
-        await deps.safely(NEW_SHORTCUT, work)
+        await deps.handle(NEW_SHORTCUT, ack, body, client, work)
 
     @app.shortcut(MESSAGE_SHORTCUT)
     async def from_message(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        await ack()
-
-        async def work() -> None:
+        async def work(acked: Acker) -> None:
             text = str((body.get("message") or {}).get("text") or "")
             meta = Meta(url=str(body.get("response_url") or ""), link=await permalink(client, body))
-            await open_new(body, client, meta, description_from(text))
+            await open_new(body, client, meta, description_from(text), acked)
 
-        await deps.safely(MESSAGE_SHORTCUT, work)
+        await deps.handle(MESSAGE_SHORTCUT, ack, body, client, work)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
+from slack_bolt.async_app import AsyncAck
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
@@ -26,26 +27,29 @@ RECENT_MAX = 20_000
 
 
 class RecentKeys:
-    """Request ids seen lately in this process: a Slack retry of a request we already took is dropped.
+    """Request ids this process has acknowledged lately: a Slack retry of one of them is dropped.
 
-    The durable guard is the service's claimed request key (same transaction as the change); this
-    only spares the work (and a second visible answer) when the retry reaches the same process.
+    Only acknowledged requests are remembered (an ack follows the commit), so a retry of a request
+    still waiting, or one that failed unacknowledged, is processed. The durable guard is the
+    service's claimed request key (same transaction as the change); this spares the work (and a
+    second visible answer) when the retry reaches the same process.
     """
 
     def __init__(self, ttl: float = RECENT_TTL, size: int = RECENT_MAX) -> None:
         self.ttl, self.size = ttl, size
         self._seen: OrderedDict[str, float] = OrderedDict()
 
-    def first_time(self, key: str) -> bool:
+    def __contains__(self, key: str) -> bool:
         now = time.monotonic()
         while self._seen and next(iter(self._seen.values())) < now - self.ttl:
             self._seen.popitem(last=False)
-        if key in self._seen:
-            return False
-        self._seen[key] = now
+        return key in self._seen
+
+    def add(self, key: str) -> None:
+        self._seen[key] = time.monotonic()
+        self._seen.move_to_end(key)
         if len(self._seen) > self.size:
             self._seen.popitem(last=False)
-        return True
 
 
 def request_id(body: dict[str, Any]) -> str | None:
@@ -81,9 +85,39 @@ def request_key(body: dict[str, Any], kind: str = "") -> str | None:
     return f"slack:{team_of(body)}:{kind}{rid}" if rid else None
 
 
-# Post-ack work running at once. More only lengthens every event-loop turn (the CPU is the limit),
-# which delays the acks of new requests; the rest wait their turn after being acked.
+# Requests worked on at once. More only lengthens every event-loop turn (the CPU is the limit).
 WORK_SLOTS = 8
+# How long a request may wait for a slot. Past it the request is refused unacknowledged (HTTP 503):
+# Slack tells the person it failed (and retries events), so nothing acknowledged is ever dropped.
+# Well under Slack's 3 s, leaving room for the work itself before the ack.
+ADMIT_WAIT = 1.0
+# How long SIGTERM waits for accepted requests to finish before the process exits anyway.
+DRAIN_WAIT = 20.0
+
+
+class Overloaded(Exception):
+    """No work slot came free within ADMIT_WAIT: the request is refused, not acknowledged."""
+
+
+class Acker:
+    """Acknowledges a request once: when the listener says so (after its change has committed),
+    or when the work ends. Remembers the request as done for the retry filter."""
+
+    def __init__(self, ack: AsyncAck | None, recent: RecentKeys, rid: str | None) -> None:
+        self._ack, self._recent, self._rid = ack, recent, rid
+        self.done = False
+
+    async def __call__(self, **kwargs: Any) -> None:
+        if self.done:
+            return
+        self.done = True
+        if self._ack is not None:
+            await self._ack(**kwargs)
+        if self._rid is not None:
+            self._recent.add(self._rid)
+
+
+Work = Callable[[Acker], Awaitable[None]]
 
 
 @dataclass
@@ -92,11 +126,94 @@ class SlackDeps:
     identities: Identities
     recent: RecentKeys = field(default_factory=RecentKeys)
     slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(WORK_SLOTS))
+    active: set[asyncio.Task[Any]] = field(default_factory=set)
 
-    async def safely(self, what: str, work: Callable[[], Awaitable[None]]) -> None:
-        """Run listener work after the ack, a bounded number at a time; failures are logged."""
-        async with self.slots:
-            await safely(what, work)
+    async def handle(
+        self, what: str, ack: AsyncAck | None, body: dict[str, Any], client: AsyncWebClient, work: Work
+    ) -> None:
+        """Run one request: its work acknowledges it once its change is committed, never before.
+
+        A request that cannot start within ADMIT_WAIT raises Overloaded (no ack: Slack shows the
+        person its error). A failure is logged once and answered with an apology in the person's
+        language; before the ack that apology says nothing was changed, and is the ack itself.
+        """
+        task = asyncio.current_task()
+        if task is not None:
+            self.active.add(task)
+        try:
+            try:
+                async with asyncio.timeout(ADMIT_WAIT):
+                    await self.slots.acquire()
+            except TimeoutError:
+                raise Overloaded(what) from None
+            rid = request_id(body)
+            if ack is None and rid is not None:
+                self.recent.add(rid)  # an event: Bolt acknowledged it on arrival
+            acker = Acker(ack, self.recent, rid)
+            try:
+                await work(acker)
+                await acker()
+            except Exception as exc:
+                await self._failed(what, body, client, acker, exc)
+            finally:
+                self.slots.release()
+        finally:
+            if task is not None:
+                self.active.discard(task)
+
+    async def drain(self, timeout: float = DRAIN_WAIT) -> None:
+        """Wait for the requests already accepted (SIGTERM: the listener has stopped taking new ones)."""
+        pending = {t for t in self.active if t is not asyncio.current_task()}
+        if pending:
+            log.info("draining %d Slack request(s)", len(pending))
+            _done, late = await asyncio.wait(pending, timeout=timeout)
+            if late:
+                log.error("%d Slack request(s) still running after %.0f s; exiting", len(late), timeout)
+
+    async def _failed(
+        self, what: str, body: dict[str, Any], client: AsyncWebClient, acker: Acker, exc: Exception
+    ) -> None:
+        if isinstance(exc, SlackApiError):
+            log.error("%s: Slack API error %s", what, exc.response.get("error"))
+        else:
+            log.error("%s failed", what, exc_info=exc)
+        locale = self.identities.cached_locale(team_of(body), user_of(body))
+        committed = acker.done  # acks follow commits: before the ack, nothing was changed
+        text = t(locale, "internal_error_after" if committed else "internal_error")
+        try:
+            await self._apologize(body, client, acker, text)
+        except Exception:
+            log.exception("%s: the apology could not be delivered either", what)
+        finally:
+            await acker()
+
+    async def _apologize(self, body: dict[str, Any], client: AsyncWebClient, acker: Acker, text: str) -> None:
+        """The apology goes where the person is looking, visible to them alone."""
+        kind = body.get("type")
+        if body.get("command") and not acker.done:
+            await acker(text=text, response_type="ephemeral")
+        elif kind == "view_submission" and not acker.done:
+            block = _first_input_block(body.get("view") or {})
+            if block is not None:
+                await acker(response_action="errors", errors={block: text})
+        elif kind == "block_suggestion":
+            await acker(options=[])
+        elif body.get("response_url"):
+            await acker()
+            await send_to_url(
+                str(body["response_url"]),
+                Message.plain_text(text),
+                response_type="ephemeral",
+                replace_original=False,
+            )
+        else:  # App Home, global shortcuts, events: no response_url
+            await acker()
+            user = user_of(body) or str((body.get("event") or {}).get("user") or "")
+            if _at_home(body):
+                section = {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+                await client.views_publish(user_id=user, view={"type": "home", "blocks": [section]})
+            elif user:
+                await client.chat_postMessage(channel=user, text=text)
 
     async def who(self, client: AsyncWebClient, body: dict[str, Any]) -> Who:
         return await self.identities.who(client, team_of(body), user_of(body))
@@ -104,6 +221,18 @@ class SlackDeps:
     def not_linked(self, who: Who) -> Message:
         text = t(who.locale, "not_linked")
         return Message.plain_text(text)
+
+
+def _at_home(body: dict[str, Any]) -> bool:
+    event = body.get("event") or {}
+    return event.get("type") == "app_home_opened" or (body.get("view") or {}).get("type") == "home"
+
+
+def _first_input_block(view: dict[str, Any]) -> str | None:
+    for block in view.get("blocks") or []:
+        if block.get("type") == "input" and block.get("block_id"):
+            return str(block["block_id"])
+    return None
 
 
 class ReplySession:
@@ -137,13 +266,3 @@ async def send_to_url(url: str, message: Message, **kwargs: Any) -> bool:
     if resp.status_code != 200:
         log.warning("response_url answered %s: %s", resp.status_code, resp.body)
     return bool(resp.status_code == 200)
-
-
-async def safely(what: str, work: Callable[[], Awaitable[None]]) -> None:
-    """Run listener work after the ack: a failure is logged; Slack already has its 200."""
-    try:
-        await work()
-    except SlackApiError as exc:
-        log.warning("%s: Slack API error %s", what, exc.response.get("error"))
-    except Exception:
-        log.exception("%s failed", what)
