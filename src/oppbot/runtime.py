@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from oppbot.bot import Bot
 from oppbot.config import Settings
+from oppbot.notify.dispatcher import Dispatcher
 from oppbot.service.opportunities import OpportunityService
 from oppbot.store.engine import make_engine, make_sessionmaker, upgrade_database
+from oppbot.store.events import EventStore
 
 
 @dataclass
@@ -19,6 +21,11 @@ class Runtime:
     sessions: async_sessionmaker[AsyncSession]
     service: OpportunityService
     bot: Bot
+    dispatcher: Dispatcher = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.dispatcher = Dispatcher(EventStore(self.sessions))
+        self.service.committed.append(self.dispatcher.wake)
 
     @classmethod
     def create(cls, settings: Settings) -> Runtime:

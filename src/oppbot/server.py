@@ -35,8 +35,13 @@ def build_app(runtime: Runtime, mounts: list[Mount] | None = None) -> web.Applic
     for mount in mounts or []:
         mount(app, runtime)
 
+    async def _start_dispatcher(_app: web.Application) -> None:
+        runtime.dispatcher.start()
+
     async def _close(_app: web.Application) -> None:
+        await runtime.dispatcher.stop()
         await runtime.close()
 
+    app.on_startup.append(_start_dispatcher)
     app.on_cleanup.append(_close)
     return app

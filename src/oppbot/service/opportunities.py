@@ -61,9 +61,15 @@ class OpportunityService(ReportingMixin):
         self.stall_default = stall_default
         self.timezone = timezone or ZoneInfo("UTC")
         self.clock = clock
+        # Called after every committed write (the event dispatcher's nudge); never raises.
+        self.committed: list[Callable[[], None]] = []
 
     def uow(self, *, write: bool = False) -> UnitOfWork:
-        return UnitOfWork(self.sessions, self.currency, write=write)
+        return UnitOfWork(self.sessions, self.currency, write=write, after_commit=self._after_commit)
+
+    def _after_commit(self) -> None:
+        for hook in self.committed:
+            hook()
 
     def today(self, tz: ZoneInfo | None = None) -> date:
         """Today in the acting person's time zone, else the configured one."""
@@ -296,6 +302,7 @@ class OpportunityService(ReportingMixin):
                 repo, actor, opp, today, with_stage_run=True, cycle=the_cycle, owner=the_owner,
                 run_start=creation if outcome else None,
             )  # fmt: skip
+            repo.add_event(opp, "new", actor.code)
             await uow.commit()
         return ActionResult(
             verb="new",
@@ -367,6 +374,7 @@ class OpportunityService(ReportingMixin):
                 repo, actor, opp, self.today(tz), with_stage_run=True, cycle=cycle, owner=owner,
                 run_start=run_start,
             )  # fmt: skip
+            repo.add_event(opp, verb, actor.code)
             await uow.commit()
         return ActionResult(
             verb=verb,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import TracebackType
 
 from sqlalchemy.exc import IntegrityError
@@ -14,10 +15,18 @@ from oppbot.store.repository import Repository
 
 
 class UnitOfWork:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], currency: str, *, write: bool) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        currency: str,
+        *,
+        write: bool,
+        after_commit: Callable[[], None] | None = None,
+    ) -> None:
         self._sessions = sessions
         self._currency = currency
         self._write = write
+        self._after_commit = after_commit
         self.session: AsyncSession
         self.repo: Repository
 
@@ -34,6 +43,8 @@ class UnitOfWork:
         except (StaleDataError, IntegrityError) as exc:
             # Another replica changed the same opportunity between our read and our write.
             raise DomainError("changed_meanwhile") from exc
+        if self._after_commit is not None:
+            self._after_commit()
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None

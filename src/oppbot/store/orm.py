@@ -251,3 +251,26 @@ class ProcessedRequestRow(Base):
     __tablename__ = "processed_request"
     key: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), server_default=sa.func.now())
+
+
+class ChangeEventRow(Base):
+    """The outbox: one row per committed change, written in the change's own transaction.
+
+    A dispatcher claims pending rows (or rows whose claim lease ran out: its claimer died) and hands
+    them to the subscribers after commit; a delivered row is deleted.
+    """
+
+    __tablename__ = "change_event"
+    __table_args__ = (sa.Index("ix_change_event_status_id", "status", "id"),)
+    id: Mapped[int] = mapped_column(
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    opportunity_no: Mapped[str] = mapped_column(sa.String(20))
+    version: Mapped[int]
+    verb: Mapped[str] = mapped_column(sa.String(20))
+    actor_code: Mapped[str] = mapped_column(sa.String(20))
+    occurred_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(sa.String(10), default="pending")
+    claimed_by: Mapped[str | None] = mapped_column(sa.String(40))
+    lease_until: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(default=0)

@@ -26,6 +26,7 @@ from oppbot.domain.model import (
     Task,
 )
 from oppbot.domain.money import round_money
+from oppbot.store.events import new_event_row
 from oppbot.store.orm import (
     ActivityRow,
     Base,
@@ -420,6 +421,11 @@ class Repository:
 
     async def stage_formulas(self) -> set[str]:
         return set(await self.session.scalars(sa.select(SalesCycleStageRow.date_formula).distinct()))
+
+    # --- change events ----------------------------------------------------------------------------
+    def add_event(self, opp: Opportunity, verb: str, actor: str) -> None:
+        """Append the change to the outbox; it commits (or not) with the change itself."""
+        self.session.add(new_event_row(opp.no, opp.version, verb, actor))
 
     # --- idempotency ----------------------------------------------------------------------------
     async def claim_request(self, key: str) -> bool:

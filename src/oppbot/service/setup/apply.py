@@ -85,6 +85,7 @@ async def _create_opportunity(repo: Repository, plan: _OppPlan, currency: str) -
     opp.no = await repo.next_opportunity_no()
     await repo.add_opportunity(opp)
     if not item.start:
+        repo.add_event(opp, "new", actor)
         return opp.no
     start = MoveInput(date_of_change=created)
     await repo.record_outcome(
@@ -120,4 +121,5 @@ async def _create_opportunity(repo: Repository, plan: _OppPlan, currency: str) -
         codes = await repo.close_codes()
         outcome = actions.close(opp, active, close, codes, today=closed, currency=currency, actor=actor)
         await repo.record_outcome(opp, outcome)
+    repo.add_event(opp, "new", actor)
     return opp.no

@@ -1,0 +1,1 @@
+"""What happens after a change commits: the event dispatcher and its subscribers (live cards, feeds)."""
