@@ -311,10 +311,11 @@ class OpportunityService(ReportingMixin):
         found = await repo.contact(text)
         if found is not None:
             return found
-        matches = await repo.find_contacts(text, limit=10)
-        exact = [c for c in matches if c.name.lower() == text.lower()]
+        # The whole name, whatever its case and accents, wins over names that merely contain it.
+        exact = await repo.contacts_named(text, limit=2)
         if len(exact) == 1:
             return exact[0]
+        matches = await repo.find_contacts(text, limit=10)
         if len(matches) == 1:
             return matches[0]
         if not matches:

@@ -26,6 +26,7 @@ from oppbot.domain.model import (
     Task,
 )
 from oppbot.domain.money import round_money
+from oppbot.domain.search import search_key, search_words
 from oppbot.store.orm import (
     ActivityRow,
     Base,
@@ -214,16 +215,25 @@ class Repository:
         return {r.no: _to_domain(r, Contact) for r in rows}
 
     async def find_contacts(self, text: str, limit: int = 10) -> list[Contact]:
-        needle = text.strip().lower()
-        query = sa.select(ContactRow).order_by(ContactRow.name).limit(limit)
+        """Contacts whose number contains the text or whose search key contains every word of it.
+
+        The words are folded in Python (domain.search) like the stored keys, so SQLite and PostgreSQL
+        agree; results come in key order, which the key index serves.
+        """
+        query = sa.select(ContactRow).order_by(ContactRow.search_key, ContactRow.no).limit(limit)
+        needle = text.strip()
         if needle:
-            pattern = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            query = query.where(
-                sa.or_(
-                    sa.func.lower(ContactRow.name).like(pattern, escape="\\"),
-                    sa.func.lower(ContactRow.no).like(pattern, escape="\\"),
-                )
-            )
+            by_number = sa.func.upper(ContactRow.no).contains(needle.upper(), autoescape=True)
+            words = [ContactRow.search_key.contains(w, autoescape=True) for w in search_words(needle)]
+            query = query.where(sa.or_(by_number, sa.and_(*words)) if words else by_number)
+        return [_to_domain(r, Contact) for r in await self.session.scalars(query)]
+
+    async def contacts_named(self, text: str, limit: int = 2) -> list[Contact]:
+        """Contacts whose whole name folds to the same key as the text (an index lookup)."""
+        key = search_key(text)
+        if not key:
+            return []
+        query = sa.select(ContactRow).where(ContactRow.search_key == key).order_by(ContactRow.no).limit(limit)
         return [_to_domain(r, Contact) for r in await self.session.scalars(query)]
 
     async def upsert_contact(self, contact: Contact) -> None:
