@@ -107,20 +107,28 @@ class Repository:
         )
         return [(r.platform, r.team_id, r.user_id) for r in rows]
 
-    async def link_identity(self, platform: str, team_id: str, user_id: str, code: str) -> None:
-        row = await self.session.scalar(
-            sa.select(ChatIdentityRow).where(
-                ChatIdentityRow.platform == platform,
-                ChatIdentityRow.team_id == team_id,
-                ChatIdentityRow.user_id == user_id,
-            )
+    async def link_identity(
+        self, platform: str, team_id: str, user_id: str, code: str, *, replace: bool = True
+    ) -> None:
+        """Map a chat account to a salesperson in one statement (INSERT … ON CONFLICT).
+
+        A read-then-insert lets two first requests of the same person both insert, and one fails on
+        the unique key; the upsert makes the later one wait for the first and then update (`replace`)
+        or keep the link that is there.
+        """
+        dialect = self.session.get_bind().dialect.name
+        dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        insert = dialect_insert(ChatIdentityRow).values(
+            platform=platform, team_id=team_id, user_id=user_id, salesperson_code=code
         )
-        if row is None:
-            self.session.add(
-                ChatIdentityRow(platform=platform, team_id=team_id, user_id=user_id, salesperson_code=code)
+        keys = ["platform", "team_id", "user_id"]
+        if replace:
+            stmt = insert.on_conflict_do_update(
+                index_elements=keys, set_={"salesperson_code": insert.excluded.salesperson_code}
             )
         else:
-            row.salesperson_code = code
+            stmt = insert.on_conflict_do_nothing(index_elements=keys)
+        await self.session.execute(stmt)
 
     async def team_codes(self, manager_code: str) -> list[str]:
         rows = await self.session.scalars(
