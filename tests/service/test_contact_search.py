@@ -18,7 +18,7 @@ from oppbot.domain.model import Contact
 from oppbot.domain.search import key_matches, search_key
 from oppbot.replies.model import CardReply, ContactsReply
 from oppbot.service.opportunities import OpportunityService
-from oppbot.service.setup import load_setup
+from oppbot.service.setup import load_demo, load_setup
 from tests.dbfixtures import CONTACTS, People, Sessions, in_write_uow
 from tests.service.ledger import read_opportunity
 
@@ -172,3 +172,9 @@ async def test_the_key_follows_a_renamed_contact(service: OpportunityService, co
     assert await numbers(service, "lindqvist odegard") == [RENEE.no]
     assert RENEE.no not in await numbers(service, "muller")
     assert await numbers(service, "angstrom strasse") == ["CT000020"]
+
+
+async def test_demo_contacts_are_found_by_name(service: OpportunityService) -> None:
+    await load_demo(service)
+    found = await service.contacts("BIANCHI rosa")
+    assert [(c.no, c.name) for c in found] == [("CT000002", "Rosa Bianchi")]
