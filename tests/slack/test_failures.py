@@ -130,8 +130,9 @@ async def test_overload_is_refused_unacknowledged_and_the_accepted_clicks_all_co
         entries_before = (
             await conn.execute(sa.select(sa.func.count()).select_from(OpportunityEntryRow))
         ).scalar()
-    blocker = sqlite3.connect(tmp_path / "oppbot.db", isolation_level=None)
-    blocker.execute("BEGIN IMMEDIATE")  # another writer holds SQLite's write lock
+    blocker = sqlite3.connect(tmp_path / "oppbot.db", isolation_level=None, check_same_thread=False)
+    # Another writer takes SQLite's write lock (in a thread: the server's own writers share this loop).
+    await asyncio.to_thread(blocker.execute, "BEGIN IMMEDIATE")
     try:
         clicks = [
             asyncio.create_task(

@@ -90,10 +90,14 @@ class OpportunityService(ReportingMixin):
                 return found
         async with self.uow(write=True) as uow:
             found = await uow.repo.salesperson_by_email(email)
-            if found is not None:
-                await uow.repo.link_identity(platform, team_id, user_id, found.code)
-                await uow.commit()
-            return found
+            if found is None:
+                return None
+            # Concurrent first requests of the same person: each upserts, none fails; a link that
+            # got there first (an admin's, say) is kept and is the answer.
+            await uow.repo.link_identity(platform, team_id, user_id, found.code, replace=False)
+            linked = await uow.repo.salesperson_by_identity(platform, team_id, user_id)
+            await uow.commit()
+            return linked or found
 
     async def link(
         self, actor: Salesperson, platform: str, team_id: str, user_id: str, code: str
@@ -318,10 +322,11 @@ class OpportunityService(ReportingMixin):
         found = await repo.contact(text)
         if found is not None:
             return found
-        matches = await repo.find_contacts(text, limit=10)
-        exact = [c for c in matches if c.name.lower() == text.lower()]
+        # The whole name, whatever its case and accents, wins over names that merely contain it.
+        exact = await repo.contacts_named(text, limit=2)
         if len(exact) == 1:
             return exact[0]
+        matches = await repo.find_contacts(text, limit=10)
         if len(matches) == 1:
             return matches[0]
         if not matches:

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from oppbot.domain.errors import DomainError
+from oppbot.store.conflicts import is_concurrent_change
 from oppbot.store.engine import WRITE
 from oppbot.store.repository import Repository
 
@@ -41,8 +42,8 @@ class UnitOfWork:
         try:
             await self.session.commit()
         except (StaleDataError, IntegrityError) as exc:
-            # Another replica changed the same opportunity between our read and our write.
-            raise DomainError("changed_meanwhile") from exc
+            _raise_if_concurrent(exc)
+            raise
         if self._after_commit is not None:
             self._after_commit()
 
@@ -54,4 +55,14 @@ class UnitOfWork:
         finally:
             await self.session.close()
         if isinstance(exc, (StaleDataError, IntegrityError)):
-            raise DomainError("changed_meanwhile") from exc
+            _raise_if_concurrent(exc)
+
+
+def _raise_if_concurrent(exc: StaleDataError | IntegrityError) -> None:
+    """Another writer changed the same thing between our read and our write: say so.
+
+    Other integrity errors (NOT NULL, foreign key, CHECK, an unguarded unique key) are defects:
+    they propagate as they are, to be logged and apologised for as internal errors.
+    """
+    if isinstance(exc, StaleDataError) or is_concurrent_change(exc):
+        raise DomainError("changed_meanwhile") from exc

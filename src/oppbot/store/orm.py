@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, validates
 from sqlalchemy.types import TypeDecorator
 
 from oppbot.domain.enums import (
@@ -23,6 +23,7 @@ from oppbot.domain.enums import (
     Role,
     TaskStatus,
 )
+from oppbot.domain.search import SEARCH_KEY_MAX, search_key
 
 
 class ScaledDecimal(TypeDecorator[Decimal]):
@@ -139,12 +140,22 @@ class ChatIdentityRow(Base):
 
 class ContactRow(Base):
     __tablename__ = "contact"
+    # Search walks this index in key order and stops at the limit (migration 0003).
+    __table_args__ = (sa.Index("ix_contact_search_key", "search_key", "no"),)
     no: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
     type: Mapped[ContactType] = mapped_column(enum_column(ContactType))
-    name: Mapped[str] = mapped_column(sa.String(100), index=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
     company_no: Mapped[str | None] = mapped_column(sa.String(20))
     email: Mapped[str | None] = mapped_column(sa.String(200))
     phone: Mapped[str | None] = mapped_column(sa.String(50))
+    # The name folded by domain.search.search_key; set with the name, never on its own.
+    search_key: Mapped[str] = mapped_column(sa.String(SEARCH_KEY_MAX), server_default="")
+
+    @validates("name")
+    def _keep_search_key(self, _key: str, name: str | None) -> str | None:
+        # None is left to the NOT NULL constraint to refuse.
+        self.search_key = search_key(name or "")
+        return name
 
 
 class NumberSeriesRow(Base):

@@ -26,6 +26,7 @@ from oppbot.domain.model import (
     Task,
 )
 from oppbot.domain.money import round_money
+from oppbot.domain.search import search_key, search_words
 from oppbot.store.events import new_event_row
 from oppbot.store.orm import (
     ActivityRow,
@@ -107,20 +108,28 @@ class Repository:
         )
         return [(r.platform, r.team_id, r.user_id) for r in rows]
 
-    async def link_identity(self, platform: str, team_id: str, user_id: str, code: str) -> None:
-        row = await self.session.scalar(
-            sa.select(ChatIdentityRow).where(
-                ChatIdentityRow.platform == platform,
-                ChatIdentityRow.team_id == team_id,
-                ChatIdentityRow.user_id == user_id,
-            )
+    async def link_identity(
+        self, platform: str, team_id: str, user_id: str, code: str, *, replace: bool = True
+    ) -> None:
+        """Map a chat account to a salesperson in one statement (INSERT … ON CONFLICT).
+
+        A read-then-insert lets two first requests of the same person both insert, and one fails on
+        the unique key; the upsert makes the later one wait for the first and then update (`replace`)
+        or keep the link that is there.
+        """
+        dialect = self.session.get_bind().dialect.name
+        dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        insert = dialect_insert(ChatIdentityRow).values(
+            platform=platform, team_id=team_id, user_id=user_id, salesperson_code=code
         )
-        if row is None:
-            self.session.add(
-                ChatIdentityRow(platform=platform, team_id=team_id, user_id=user_id, salesperson_code=code)
+        keys = ["platform", "team_id", "user_id"]
+        if replace:
+            stmt = insert.on_conflict_do_update(
+                index_elements=keys, set_={"salesperson_code": insert.excluded.salesperson_code}
             )
         else:
-            row.salesperson_code = code
+            stmt = insert.on_conflict_do_nothing(index_elements=keys)
+        await self.session.execute(stmt)
 
     async def team_codes(self, manager_code: str) -> list[str]:
         rows = await self.session.scalars(
@@ -215,16 +224,25 @@ class Repository:
         return {r.no: _to_domain(r, Contact) for r in rows}
 
     async def find_contacts(self, text: str, limit: int = 10) -> list[Contact]:
-        needle = text.strip().lower()
-        query = sa.select(ContactRow).order_by(ContactRow.name).limit(limit)
+        """Contacts whose number contains the text or whose search key contains every word of it.
+
+        The words are folded in Python (domain.search) like the stored keys, so SQLite and PostgreSQL
+        agree; results come in key order, which the key index serves.
+        """
+        query = sa.select(ContactRow).order_by(ContactRow.search_key, ContactRow.no).limit(limit)
+        needle = text.strip()
         if needle:
-            pattern = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            query = query.where(
-                sa.or_(
-                    sa.func.lower(ContactRow.name).like(pattern, escape="\\"),
-                    sa.func.lower(ContactRow.no).like(pattern, escape="\\"),
-                )
-            )
+            by_number = sa.func.upper(ContactRow.no).contains(needle.upper(), autoescape=True)
+            words = [ContactRow.search_key.contains(w, autoescape=True) for w in search_words(needle)]
+            query = query.where(sa.or_(by_number, sa.and_(*words)) if words else by_number)
+        return [_to_domain(r, Contact) for r in await self.session.scalars(query)]
+
+    async def contacts_named(self, text: str, limit: int = 2) -> list[Contact]:
+        """Contacts whose whole name folds to the same key as the text (an index lookup)."""
+        key = search_key(text)
+        if not key:
+            return []
+        query = sa.select(ContactRow).where(ContactRow.search_key == key).order_by(ContactRow.no).limit(limit)
         return [_to_domain(r, Contact) for r in await self.session.scalars(query)]
 
     async def upsert_contact(self, contact: Contact) -> None:
