@@ -1,4 +1,10 @@
-"""The one place where a command becomes a service call and a reply; every adapter goes through it."""
+"""The one place where a command becomes a service call and a reply.
+
+Every command, typed or clicked or submitted in a form, on every adapter, runs here: so every change
+and every reply a person reads goes through it. What only fills a screen or a form (App Home's list and
+team pipeline, the choices and current values a modal opens with, the contact type-ahead, identity
+look-ups) the adapters read from the service directly; the service authorizes those reads the same way.
+"""
 
 from __future__ import annotations
 
@@ -115,7 +121,7 @@ class Bot:
         return person.code
 
     def _card(self, result: ActionResult, ctx: Context) -> CardReply:
-        return CardReply(result.view, tuple(self._notices(result, ctx)), result)
+        return CardReply(result.view, tuple(self._notices(result, ctx)))
 
     def _notices(self, result: ActionResult, ctx: Context) -> list[str]:
         view, loc = result.view, ctx.locale
