@@ -197,3 +197,17 @@ async def test_shortcuts_open_the_new_modal(slack: SlackHarness) -> None:
     await slack.sender.shortcut(user_id="U0STRANGER", callback_id="new_opportunity")
     opened = await slack.next_call("views.open", 2)
     assert "I don't know you yet" in texts(valid_view(opened.params["view"])["blocks"])
+
+
+async def test_a_bad_date_is_not_a_date_under_its_field(slack: SlackHarness) -> None:
+    for bad in ("2026-02-30", "soon-ish"):
+        resp = await submit(slack, "opp_update_modal", update_values("10k", "20", bad), meta(slack))
+        errors = resp.json()["errors"]
+        assert resp.json()["response_action"] == "errors" and list(errors) == ["close"], errors
+        assert f"“{bad}” is not a date" in errors["close"] and "required" not in errors["close"], errors
+        resp = await submit(slack, "opp_new_modal", await new_values(**date_input("close", bad)), "{}")
+        assert f"“{bad}” is not a date" in resp.json()["errors"]["close"], resp.json()
+    lose = {"code": select("code", "PRICE_L"), **date_input("date", "2026-13-01")}
+    resp = await submit(slack, "opp_lose_modal", lose, meta(slack))
+    assert "“2026-13-01” is not a date" in resp.json()["errors"]["date"], resp.json()
+    assert slack.fake.calls_to("response_url") == [] and slack.fake.calls_to("chat.postMessage") == []
