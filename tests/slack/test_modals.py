@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import itertools
 import json
+from dataclasses import replace
 from typing import Any
 
+from oppbot.domain.enums import ProbabilityCalculation
+from tests.dbfixtures import build_cycle, new_cycle, seed_cycles
 from tests.fakes.slack_client import SlackResponse
 from tests.slack.conftest import SlackHarness
 from tests.slack.validate import texts, valid_blocks, valid_view
@@ -211,3 +214,14 @@ async def test_a_bad_date_is_not_a_date_under_its_field(slack: SlackHarness) -> 
     resp = await submit(slack, "opp_lose_modal", lose, meta(slack))
     assert "“2026-13-01” is not a date" in resp.json()["errors"]["date"], resp.json()
     assert slack.fake.calls_to("response_url") == [] and slack.fake.calls_to("chat.postMessage") == []
+
+
+async def test_new_modal_offers_exactly_the_cycles_the_service_accepts(slack: SlackHarness) -> None:
+    empty = build_cycle("EMPTY", "No stages yet", ProbabilityCalculation.MULTIPLY, ())
+    await seed_cycles(slack.runtime.sessions, replace(new_cycle(), blocked=True), empty)
+    await slack.sender.shortcut(user_id="U0DEMO1", callback_id="new_opportunity")
+    (opened,) = await slack.fake.wait_for("views.open")
+    cycle = next(b for b in valid_view(opened.params["view"])["blocks"] if b.get("block_id") == "cycle")
+    offered = [o["value"] for o in cycle["element"]["options"]]
+    assert offered == [c.code for c in await slack.service.cycles_for_new()] == ["EXISTING"]
+    assert cycle["element"]["initial_option"]["value"] == "EXISTING"  # the only choice is made
