@@ -18,7 +18,7 @@ from oppbot.domain.actions import CloseInput, MoveInput
 from oppbot.domain.enums import ActionType
 from oppbot.domain.errors import DomainError
 from oppbot.domain.model import Salesperson
-from oppbot.replies.i18n import error_text, t
+from oppbot.replies.i18n import about, error_text, t
 from oppbot.replies.model import (
     CardReply,
     ContactsReply,
@@ -94,12 +94,15 @@ class Bot:
             return await self._error(exc, ctx, getattr(command, "no", None))
         except Exception:
             log.exception("command failed: %r", command)
-            return ErrorReply("internal_error", t(ctx.locale, "internal_error"))
+            no = getattr(command, "no", None)
+            return ErrorReply("internal_error", about(ctx.locale, no, "internal_error"))
 
     async def _error(self, exc: DomainError, ctx: Context, no: str | None) -> ErrorReply:
+        """A refused command, in words; a refusal about an opportunity names it (conventions)."""
+        if no:  # errors the domain raises without the opportunity at hand (shared checks, the store)
+            exc.params.setdefault("no", no)
         card = None
         if exc.code == "changed_meanwhile" and no:
-            exc.params.setdefault("no", no)
             try:
                 card = await self.service.show(ctx.actor, no, tz=ctx.tz)
             except DomainError:

@@ -33,13 +33,13 @@ EN: dict[str, str] = {
     "chances_out_of_range": "Chances of success are a whole number from 1 to 100, not {chances}.",
     "close_date_required": 'Give an estimated closing date: `close=2026-12-31` or `close="in 2 weeks"`.',
     "close_date_before_change": "The estimated closing date {close} is before the date of change {dc}.",
-    "close_code_required": "Say why with a close code: `code=…`, one of {codes}.",
-    "unknown_close_code": "There is no close code {close_code}. `cycles` lists the set-up; codes of type {type} apply.",
-    "close_code_wrong_type": "{close_code} is not a {type} close code.",
-    "won_amount_not_positive": "The won amount must be more than zero.",
-    "won_amount_not_allowed": "A lost opportunity has no won amount: drop `amount=`.",
-    "reason_too_long": "The reason can be at most {max} characters.",
-    "quote_too_long": "A quote reference can be at most {max} characters.",
+    "close_code_required": "Say why {no} closes with a close code: `code=…`, one of {codes}.",
+    "unknown_close_code": "There is no close code {close_code} to close {no} with; codes of type {type} apply.",
+    "close_code_wrong_type": "{close_code} is not a {type} close code: choose a {type} one to close {no}.",
+    "won_amount_not_positive": "The won amount of {no} must be more than zero.",
+    "won_amount_not_allowed": "A lost opportunity has no won amount: drop `amount=` to close {no} as lost.",
+    "reason_too_long": "The reason for closing {no} can be at most {max} characters.",
+    "quote_too_long": "The quote reference of {no} can be at most {max} characters.",
     "description_required": 'Give a description in quotes: `new CT000001 "Office chairs"`.',
     "description_too_long": "A description can be at most {max} characters.",
     "contact_required": "Say which contact: a number like CT000001 or a name in quotes.",
@@ -56,6 +56,8 @@ EN: dict[str, str] = {
     "invalid_date_formula": "{formula} is not a date formula (examples: 10D, 2W, 1M+10D).",
     "not_linked": "Hi! I don't know you yet: ask an admin to link your account (`link @you CODE`).",
     "internal_error": "Sorry, something went wrong on my side. Nothing was changed; please try again.",
+    # an error about an opportunity whose sentence doesn't name it (those shared with `new`)
+    "about_opportunity": "{no}: {text}",
     # notices
     "created": "Created {no}.",
     "created_started": "Created {no} at stage {stage}.",
@@ -172,13 +174,13 @@ IT: dict[str, str] = {
     "chances_out_of_range": "La probabilità di successo è un numero intero da 1 a 100, non {chances}.",
     "close_date_required": 'Indica una data di chiusura stimata: `close=2026-12-31` o `close="tra 2 settimane"`.',
     "close_date_before_change": "La data di chiusura stimata {close} è prima della data della modifica {dc}.",
-    "close_code_required": "Indica il motivo con un codice: `code=…`, uno tra {codes}.",
-    "unknown_close_code": "Il codice di chiusura {close_code} non esiste.",
-    "close_code_wrong_type": "{close_code} non è un codice di chiusura di tipo {type}.",
-    "won_amount_not_positive": "L'importo vinto deve essere maggiore di zero.",
-    "won_amount_not_allowed": "Un'opportunità persa non ha importo vinto: togli `amount=`.",
-    "reason_too_long": "Il motivo può avere al massimo {max} caratteri.",
-    "quote_too_long": "Il riferimento dell'offerta può avere al massimo {max} caratteri.",
+    "close_code_required": "Indica perché {no} si chiude con un codice: `code=…`, uno tra {codes}.",
+    "unknown_close_code": "Il codice di chiusura {close_code} per chiudere {no} non esiste; valgono i codici di tipo {type}.",
+    "close_code_wrong_type": "{close_code} non è un codice di chiusura di tipo {type}: scegline uno di tipo {type} per chiudere {no}.",
+    "won_amount_not_positive": "L'importo vinto di {no} deve essere maggiore di zero.",
+    "won_amount_not_allowed": "Un'opportunità persa non ha importo vinto: togli `amount=` per chiudere {no} come persa.",
+    "reason_too_long": "Il motivo della chiusura di {no} può avere al massimo {max} caratteri.",
+    "quote_too_long": "Il riferimento dell'offerta di {no} può avere al massimo {max} caratteri.",
     "description_required": 'Scrivi una descrizione tra virgolette: `nuova CT000001 "Sedie ufficio"`.',
     "description_too_long": "La descrizione può avere al massimo {max} caratteri.",
     "contact_required": "Quale contatto? Un numero come CT000001 o un nome tra virgolette.",
@@ -195,6 +197,7 @@ IT: dict[str, str] = {
     "invalid_date_formula": "{formula} non è una formula di data (esempi: 10D, 2W, 1M+10D).",
     "not_linked": "Ciao! Non ti conosco ancora: chiedi a un amministratore di collegarti (`link @te CODICE`).",
     "internal_error": "Scusa, qualcosa è andato storto da parte mia. Non è cambiato nulla; riprova.",
+    "about_opportunity": "{no}: {text}",
     "created": "Creata {no}.",
     "created_started": "Creata {no} alla fase {stage}.",
     "moved_start": "{no} avviata alla fase {stage}.",
@@ -303,13 +306,24 @@ def _show(value: Any) -> str:
     return str(value)
 
 
+def _template(locale: str | None, key: str) -> str:
+    return CATALOGS[language(locale)].get(key) or EN.get(key) or key
+
+
 def t(locale: str | None, key: str, **params: Any) -> str:
     """Translate; a missing parameter shows as `?` rather than breaking the reply."""
-    template = CATALOGS[language(locale)].get(key) or EN.get(key) or key
-    return template.format_map(_Lenient({k: _show(v) for k, v in params.items()}))
+    return _template(locale, key).format_map(_Lenient({k: _show(v) for k, v in params.items()}))
+
+
+def about(locale: str | None, no: str | None, key: str, **params: Any) -> str:
+    """A sentence about opportunity `no` that names it (conventions): the number leads when the
+    sentence itself has no place for it (sentences shared with `new`, which has no number yet)."""
+    text = t(locale, key, no=no or "", **params)
+    if not no or "{no}" in _template(locale, key):
+        return text
+    return t(locale, "about_opportunity", no=no, text=text)
 
 
 def error_text(locale: str | None, error: DomainError) -> str:
     params = dict(error.params)
-    params.setdefault("no", "")
-    return t(locale, error.code, **params)
+    return about(locale, str(params.pop("no", "") or ""), error.code, **params)
