@@ -11,10 +11,11 @@ from oppbot.adapters.slack.blocks import (
     FALLBACK_TEXT,
     HEADER_TEXT,
     MESSAGE_BLOCKS,
+    SECTION_TEXT,
     as_dicts,
     card_blocks,
-    cut,
     esc,
+    esc_cut,
     mrkdwn,
     page_value,
     pager_blocks,
@@ -52,8 +53,9 @@ class Message:
 
     @classmethod
     def plain_text(cls, text: str) -> Message:
-        """One sentence as one section (explanations, refusals)."""
-        return cls(text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}])
+        """One sentence as one section (explanations, refusals), escaped: it may echo what was typed."""
+        safe = esc_cut(text, SECTION_TEXT)
+        return cls(safe, [{"type": "section", "text": {"type": "mrkdwn", "text": safe}}])
 
 
 def _header(text: str) -> HeaderBlock:
@@ -66,7 +68,8 @@ def render_message(
     """`share` adds the "Share in channel" button to cards; `source` is the command text (for More)."""
     blocks = reply_blocks(reply, f, share=share, source=source, page=page)
     assert len(blocks) <= MESSAGE_BLOCKS, len(blocks)
-    return Message(cut(render(reply, f), FALLBACK_TEXT), as_dicts(blocks))
+    # The fallback text (notifications, screen readers) is mrkdwn too: user text in it is escaped.
+    return Message(esc_cut(render(reply, f), FALLBACK_TEXT), as_dicts(blocks))
 
 
 def reply_blocks(

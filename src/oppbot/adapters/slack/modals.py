@@ -11,6 +11,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from oppbot import grammar
+from oppbot.adapters.slack.blocks import OPTION_TEXT, plain
 from oppbot.adapters.slack.home import publish_home
 from oppbot.adapters.slack.identity import Who
 from oppbot.adapters.slack.labels import label
@@ -182,8 +183,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         text = str(payload.get("value") or "").strip()
         contacts = await deps.runtime.service.contacts(text, limit=MAX_OPTIONS) if text else []
         options = [
-            {"text": {"type": "plain_text", "text": f"{c.no} · {c.name}"[:75]}, "value": c.no}
-            for c in contacts
+            {"text": plain(f"{c.no} · {c.name}", OPTION_TEXT).to_dict(), "value": c.no} for c in contacts
         ]
         await ack(options=options)
 
