@@ -1,4 +1,10 @@
-"""The one place where a command becomes a service call and a reply; every adapter goes through it."""
+"""The one place where a command becomes a service call and a reply.
+
+Every command, typed or clicked or submitted in a form, on every adapter, runs here: so every change
+and every reply a person reads goes through it. What only fills a screen or a form (App Home's list and
+team pipeline, the choices and current values a modal opens with, the contact type-ahead, identity
+look-ups) the adapters read from the service directly; the service authorizes those reads the same way.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +18,7 @@ from oppbot.domain.actions import CloseInput, MoveInput
 from oppbot.domain.enums import ActionType
 from oppbot.domain.errors import DomainError
 from oppbot.domain.model import Salesperson
-from oppbot.replies.i18n import error_text, t
+from oppbot.replies.i18n import about, error_text, t
 from oppbot.replies.model import (
     CardReply,
     ContactsReply,
@@ -88,12 +94,15 @@ class Bot:
             return await self._error(exc, ctx, getattr(command, "no", None))
         except Exception:
             log.exception("command failed: %r", command)
-            return ErrorReply("internal_error", t(ctx.locale, "internal_error"))
+            no = getattr(command, "no", None)
+            return ErrorReply("internal_error", about(ctx.locale, no, "internal_error"))
 
     async def _error(self, exc: DomainError, ctx: Context, no: str | None) -> ErrorReply:
+        """A refused command, in words; a refusal about an opportunity names it (conventions)."""
+        if no:  # errors the domain raises without the opportunity at hand (shared checks, the store)
+            exc.params.setdefault("no", no)
         card = None
         if exc.code == "changed_meanwhile" and no:
-            exc.params.setdefault("no", no)
             try:
                 card = await self.service.show(ctx.actor, no, tz=ctx.tz)
             except DomainError:
@@ -115,7 +124,7 @@ class Bot:
         return person.code
 
     def _card(self, result: ActionResult, ctx: Context) -> CardReply:
-        return CardReply(result.view, tuple(self._notices(result, ctx)), result)
+        return CardReply(result.view, tuple(self._notices(result, ctx)))
 
     def _notices(self, result: ActionResult, ctx: Context) -> list[str]:
         view, loc = result.view, ctx.locale

@@ -1,4 +1,4 @@
-"""The `oppbot` command line (conventions.md): serve, chat, setup, db, scheduler."""
+"""The `oppbot` command line (conventions.md): serve, chat, setup, db."""
 
 from __future__ import annotations
 

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import itertools
 import json
+from dataclasses import replace
 from typing import Any
 
+from oppbot.domain.enums import ProbabilityCalculation
+from tests.dbfixtures import build_cycle, new_cycle, seed_cycles
 from tests.fakes.slack_client import SlackResponse
 from tests.slack.conftest import SlackHarness
 from tests.slack.validate import texts, valid_blocks, valid_view
@@ -197,3 +200,28 @@ async def test_shortcuts_open_the_new_modal(slack: SlackHarness) -> None:
     await slack.sender.shortcut(user_id="U0STRANGER", callback_id="new_opportunity")
     opened = await slack.next_call("views.open", 2)
     assert "I don't know you yet" in texts(valid_view(opened.params["view"])["blocks"])
+
+
+async def test_a_bad_date_is_not_a_date_under_its_field(slack: SlackHarness) -> None:
+    for bad in ("2026-02-30", "soon-ish"):
+        resp = await submit(slack, "opp_update_modal", update_values("10k", "20", bad), meta(slack))
+        errors = resp.json()["errors"]
+        assert resp.json()["response_action"] == "errors" and list(errors) == ["close"], errors
+        assert f"“{bad}” is not a date" in errors["close"] and "required" not in errors["close"], errors
+        resp = await submit(slack, "opp_new_modal", await new_values(**date_input("close", bad)), "{}")
+        assert f"“{bad}” is not a date" in resp.json()["errors"]["close"], resp.json()
+    lose = {"code": select("code", "PRICE_L"), **date_input("date", "2026-13-01")}
+    resp = await submit(slack, "opp_lose_modal", lose, meta(slack))
+    assert "“2026-13-01” is not a date" in resp.json()["errors"]["date"], resp.json()
+    assert slack.fake.calls_to("response_url") == [] and slack.fake.calls_to("chat.postMessage") == []
+
+
+async def test_new_modal_offers_exactly_the_cycles_the_service_accepts(slack: SlackHarness) -> None:
+    empty = build_cycle("EMPTY", "No stages yet", ProbabilityCalculation.MULTIPLY, ())
+    await seed_cycles(slack.runtime.sessions, replace(new_cycle(), blocked=True), empty)
+    await slack.sender.shortcut(user_id="U0DEMO1", callback_id="new_opportunity")
+    (opened,) = await slack.fake.wait_for("views.open")
+    cycle = next(b for b in valid_view(opened.params["view"])["blocks"] if b.get("block_id") == "cycle")
+    offered = [o["value"] for o in cycle["element"]["options"]]
+    assert offered == [c.code for c in await slack.service.cycles_for_new()] == ["EXISTING"]
+    assert cycle["element"]["initial_option"]["value"] == "EXISTING"  # the only choice is made

@@ -26,6 +26,7 @@ from oppbot.domain.model import (
 from oppbot.domain.money import round_money
 from oppbot.domain.probability import calcd_current_value, probability_pct
 
+MAX_DESCRIPTION = 100
 MAX_REASON = 250
 MAX_QUOTE_REF = 50
 WON_CHANCES = 100
@@ -93,6 +94,16 @@ def _date_of_change(
     if dc < opp.creation_date:
         raise DomainError("date_before_creation", no=opp.no, created=opp.creation_date)
     return dc
+
+
+def check_description(description: str | None) -> str:
+    """An opportunity's description: required, at most MAX_DESCRIPTION characters (spec 2.6)."""
+    text = (description or "").strip()
+    if not text:
+        raise DomainError("description_required")
+    if len(text) > MAX_DESCRIPTION:
+        raise DomainError("description_too_long", max=MAX_DESCRIPTION)
+    return text
 
 
 def check_value(value: Decimal | None, currency: str) -> Decimal:

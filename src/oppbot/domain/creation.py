@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from oppbot.domain.actions import check_chances, check_value
+from oppbot.domain.actions import check_chances, check_description, check_value
 from oppbot.domain.enums import Priority
 from oppbot.domain.errors import DomainError
 from oppbot.domain.model import Contact, Opportunity, SalesCycle
@@ -27,7 +27,7 @@ def new_opportunity(
     """A not-started opportunity with its planned values checked; the caller gives it a number."""
     opp = Opportunity(
         no="",
-        description=description,
+        description=check_description(description),
         contact_no=contact.no,
         contact_company_no=contact.company_no,
         salesperson_code=salesperson_code,

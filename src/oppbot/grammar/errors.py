@@ -70,10 +70,6 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "“{value}” is not a valid {name} code (letters, digits, - and _, at most 20).",
         "“{value}” non è un codice {name} valido (lettere, cifre, - e _, al massimo 20).",
     ),
-    "bad_quote_reference": (
-        "A quote reference can be at most 50 characters.",
-        "Il riferimento dell'offerta può avere al massimo 50 caratteri.",
-    ),
     "unbalanced_quotes": (
         "A quote is opened but never closed.",
         "Una virgoletta è aperta ma mai chiusa.",

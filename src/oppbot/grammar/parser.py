@@ -92,7 +92,6 @@ _SCOPES = {
 _CLEAR_WORDS = frozenset({"clear", "-", "none", "remove", "nessuno", "nessuna", "cancella", "rimuovi"})
 _HELP_WORDS = frozenset({"help", "?", "aiuto"})
 _OPP_PREFIX_RE = re.compile(r"^/opp(?:\s+|$)", re.IGNORECASE)
-_MAX_QUOTE_REF = 50
 
 
 class _Args:
@@ -300,8 +299,6 @@ def _quote(args: _Args, today: datetime.date, locale: str) -> Command:
         return SetQuote(no, None)
     if not ref:
         raise ParseError("missing_argument", {"name": "reference"}, verb="quote")
-    if len(ref) > _MAX_QUOTE_REF:
-        raise ParseError("bad_quote_reference", {"value": ref}, verb="quote")
     return SetQuote(no, ref)
 
 

@@ -33,13 +33,13 @@ EN: dict[str, str] = {
     "chances_out_of_range": "Chances of success are a whole number from 1 to 100, not {chances}.",
     "close_date_required": 'Give an estimated closing date: `close=2026-12-31` or `close="in 2 weeks"`.',
     "close_date_before_change": "The estimated closing date {close} is before the date of change {dc}.",
-    "close_code_required": "Say why with a close code: `code=…`, one of {codes}.",
-    "unknown_close_code": "There is no close code {close_code}. `cycles` lists the set-up; codes of type {type} apply.",
-    "close_code_wrong_type": "{close_code} is not a {type} close code.",
-    "won_amount_not_positive": "The won amount must be more than zero.",
-    "won_amount_not_allowed": "A lost opportunity has no won amount: drop `amount=`.",
-    "reason_too_long": "The reason can be at most {max} characters.",
-    "quote_too_long": "A quote reference can be at most {max} characters.",
+    "close_code_required": "Say why {no} closes with a close code: `code=…`, one of {codes}.",
+    "unknown_close_code": "There is no close code {close_code} to close {no} with; codes of type {type} apply.",
+    "close_code_wrong_type": "{close_code} is not a {type} close code: choose a {type} one to close {no}.",
+    "won_amount_not_positive": "The won amount of {no} must be more than zero.",
+    "won_amount_not_allowed": "A lost opportunity has no won amount: drop `amount=` to close {no} as lost.",
+    "reason_too_long": "The reason for closing {no} can be at most {max} characters.",
+    "quote_too_long": "The quote reference of {no} can be at most {max} characters.",
     "description_required": 'Give a description in quotes: `new CT000001 "Office chairs"`.',
     "description_too_long": "A description can be at most {max} characters.",
     "contact_required": "Say which contact: a number like CT000001 or a name in quotes.",
@@ -57,6 +57,8 @@ EN: dict[str, str] = {
     "not_linked": "Hi! I don't know you yet: ask an admin to link your account (`link @you CODE`).",
     "internal_error": "Sorry, something went wrong on my side. Nothing was changed; please try again.",
     "internal_error_after": "Sorry, your request went through but I couldn't show the answer: `list` or `show` tells where things stand.",
+    # an error about an opportunity whose sentence doesn't name it (those shared with `new`)
+    "about_opportunity": "{no}: {text}",
     # notices
     "created": "Created {no}.",
     "created_started": "Created {no} at stage {stage}.",
@@ -120,6 +122,12 @@ EN: dict[str, str] = {
     "avg_days_to_close": "avg days to close",
     "avg_days": "avg days",
     "won_value": "won value",
+    "avg_estimated_value": "avg estimated value",
+    "avg_calcd_value": "avg current value",
+    "stats_ledger_title": "Salesperson statistics (Business Central: active entries, won and lost included)",
+    "ledger_count": "opportunities: {count}",
+    "estimated": "estimated value",
+    "current_value": "current value",
     "pipeline": "pipeline",
     "weighted": "weighted",
     "cycles_title": "Sales cycles",
@@ -167,13 +175,13 @@ IT: dict[str, str] = {
     "chances_out_of_range": "La probabilità di successo è un numero intero da 1 a 100, non {chances}.",
     "close_date_required": 'Indica una data di chiusura stimata: `close=2026-12-31` o `close="tra 2 settimane"`.',
     "close_date_before_change": "La data di chiusura stimata {close} è prima della data della modifica {dc}.",
-    "close_code_required": "Indica il motivo con un codice: `code=…`, uno tra {codes}.",
-    "unknown_close_code": "Il codice di chiusura {close_code} non esiste.",
-    "close_code_wrong_type": "{close_code} non è un codice di chiusura di tipo {type}.",
-    "won_amount_not_positive": "L'importo vinto deve essere maggiore di zero.",
-    "won_amount_not_allowed": "Un'opportunità persa non ha importo vinto: togli `amount=`.",
-    "reason_too_long": "Il motivo può avere al massimo {max} caratteri.",
-    "quote_too_long": "Il riferimento dell'offerta può avere al massimo {max} caratteri.",
+    "close_code_required": "Indica perché {no} si chiude con un codice: `code=…`, uno tra {codes}.",
+    "unknown_close_code": "Il codice di chiusura {close_code} per chiudere {no} non esiste; valgono i codici di tipo {type}.",
+    "close_code_wrong_type": "{close_code} non è un codice di chiusura di tipo {type}: scegline uno di tipo {type} per chiudere {no}.",
+    "won_amount_not_positive": "L'importo vinto di {no} deve essere maggiore di zero.",
+    "won_amount_not_allowed": "Un'opportunità persa non ha importo vinto: togli `amount=` per chiudere {no} come persa.",
+    "reason_too_long": "Il motivo della chiusura di {no} può avere al massimo {max} caratteri.",
+    "quote_too_long": "Il riferimento dell'offerta di {no} può avere al massimo {max} caratteri.",
     "description_required": 'Scrivi una descrizione tra virgolette: `nuova CT000001 "Sedie ufficio"`.',
     "description_too_long": "La descrizione può avere al massimo {max} caratteri.",
     "contact_required": "Quale contatto? Un numero come CT000001 o un nome tra virgolette.",
@@ -191,6 +199,7 @@ IT: dict[str, str] = {
     "not_linked": "Ciao! Non ti conosco ancora: chiedi a un amministratore di collegarti (`link @te CODICE`).",
     "internal_error": "Scusa, qualcosa è andato storto da parte mia. Non è cambiato nulla; riprova.",
     "internal_error_after": "Scusa, la richiesta è andata a buon fine ma non riesco a mostrare la risposta: `elenco` o `mostra` dicono a che punto siamo.",
+    "about_opportunity": "{no}: {text}",
     "created": "Creata {no}.",
     "created_started": "Creata {no} alla fase {stage}.",
     "moved_start": "{no} avviata alla fase {stage}.",
@@ -252,6 +261,12 @@ IT: dict[str, str] = {
     "avg_days_to_close": "giorni medi alla chiusura",
     "avg_days": "giorni medi",
     "won_value": "valore vinto",
+    "avg_estimated_value": "valore stimato medio",
+    "avg_calcd_value": "valore attuale medio",
+    "stats_ledger_title": "Statistiche venditori (Business Central: voci attive, vinte e perse incluse)",
+    "ledger_count": "opportunità: {count}",
+    "estimated": "valore stimato",
+    "current_value": "valore attuale",
     "pipeline": "pipeline",
     "weighted": "ponderato",
     "cycles_title": "Cicli di vendita",
@@ -293,13 +308,24 @@ def _show(value: Any) -> str:
     return str(value)
 
 
+def _template(locale: str | None, key: str) -> str:
+    return CATALOGS[language(locale)].get(key) or EN.get(key) or key
+
+
 def t(locale: str | None, key: str, **params: Any) -> str:
     """Translate; a missing parameter shows as `?` rather than breaking the reply."""
-    template = CATALOGS[language(locale)].get(key) or EN.get(key) or key
-    return template.format_map(_Lenient({k: _show(v) for k, v in params.items()}))
+    return _template(locale, key).format_map(_Lenient({k: _show(v) for k, v in params.items()}))
+
+
+def about(locale: str | None, no: str | None, key: str, **params: Any) -> str:
+    """A sentence about opportunity `no` that names it (conventions): the number leads when the
+    sentence itself has no place for it (sentences shared with `new`, which has no number yet)."""
+    text = t(locale, key, no=no or "", **params)
+    if not no or "{no}" in _template(locale, key):
+        return text
+    return t(locale, "about_opportunity", no=no, text=text)
 
 
 def error_text(locale: str | None, error: DomainError) -> str:
     params = dict(error.params)
-    params.setdefault("no", "")
-    return t(locale, error.code, **params)
+    return about(locale, str(params.pop("no", "") or ""), error.code, **params)

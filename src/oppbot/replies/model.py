@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from oppbot.domain.model import Contact, SalesCycle
-from oppbot.service.views import ActionResult, HistoryView, ListView, OpportunityView, PipelineView, StatsView
+from oppbot.service.views import HistoryView, ListView, OpportunityView, PipelineView, StatsView
 
 
 @dataclass(frozen=True)
@@ -14,7 +14,6 @@ class CardReply:
 
     view: OpportunityView
     notices: tuple[str, ...] = ()
-    result: ActionResult | None = None
 
 
 @dataclass(frozen=True)

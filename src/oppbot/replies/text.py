@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from oppbot.domain.statistics import Figures, SalespersonLedgerFigures
 from oppbot.replies.format import Formatter
 from oppbot.replies.model import (
     CardReply,
@@ -16,7 +19,7 @@ from oppbot.replies.model import (
     StatsReply,
     TextReply,
 )
-from oppbot.service.views import OpportunityView
+from oppbot.service.views import OpportunityView, StatsView
 
 BAR_WIDTH = 10
 
@@ -87,6 +90,55 @@ def summary_line(view: OpportunityView, f: Formatter) -> str:
     )
 
 
+@dataclass(frozen=True)
+class StatsSection:
+    """One block of `stats`: a title and, per group, its label and its figures (already formatted)."""
+
+    title: str
+    rows: list[tuple[str, list[str]]]
+
+
+def figure_parts(fig: Figures, f: Formatter) -> list[str]:
+    """oppbot's figures of one group (spec 6.2), in the order every renderer shows them."""
+    none = f.t("none")
+    rate = f"{fig.win_rate_pct} %" if fig.win_rate_pct is not None else none
+    days = str(fig.avg_days_to_close) if fig.avg_days_to_close is not None else none
+    return [
+        f"{fig.open} {f.t('open')}, {fig.won} {f.t('won')}, {fig.lost} {f.t('lost')}, "
+        f"{fig.not_started} {f.t('not_started')}",
+        f"{f.t('pipeline')} {f.money(fig.pipeline_estimated_value)} "
+        f"({f.t('weighted')} {f.money(fig.pipeline_calcd_value)})",
+        f"{f.t('avg_estimated_value')} {f.money(fig.avg_estimated_value)} "
+        f"({f.t('avg_calcd_value')} {f.money(fig.avg_calcd_value)})",
+        f"{f.t('won_value')} {f.money(fig.won_value)}",
+        f"{f.t('win_rate')} {rate}",
+        f"{f.t('avg_days_to_close')} {days}",
+    ]
+
+
+def ledger_parts(fig: SalespersonLedgerFigures, f: Formatter) -> list[str]:
+    """BC's Salesperson Statistics (spec 6.1), in BC's column order."""
+    return [
+        f.t("ledger_count", count=fig.count),
+        f"{f.t('estimated')} {f.money(fig.estimated_value)}",
+        f"{f.t('avg_estimated_value')} {f.money(fig.avg_estimated_value)}",
+        f"{f.t('current_value')} {f.money(fig.calcd_current_value)}",
+        f"{f.t('avg_calcd_value')} {f.money(fig.avg_calcd_current_value)}",
+    ]
+
+
+def stats_sections(view: StatsView, f: Formatter) -> list[StatsSection]:
+    """What `stats` shows and in what order; renderers only lay it out."""
+    groups = [view.overall, *view.by_cycle, *view.by_salesperson]
+    sections = [
+        StatsSection(f.t("stats_title", scope=view.scope), [(g.label, figure_parts(g, f)) for g in groups])
+    ]
+    if view.ledger:
+        rows = [(x.salesperson_code, ledger_parts(x, f)) for x in view.ledger]
+        sections.append(StatsSection(f.t("stats_ledger_title"), rows))
+    return sections
+
+
 def render(reply: Reply, f: Formatter) -> str:
     match reply:
         case CardReply(view=view, notices=notices):
@@ -137,18 +189,10 @@ def render(reply: Reply, f: Formatter) -> str:
             )
             return "\n".join(lines)
         case StatsReply(view=sv):
-            lines = [f.t("stats_title", scope=sv.scope)]
-            for fig in [sv.overall, *sv.by_cycle, *sv.by_salesperson]:
-                rate = f"{fig.win_rate_pct} %" if fig.win_rate_pct is not None else f.t("none")
-                days = str(fig.avg_days_to_close) if fig.avg_days_to_close is not None else f.t("none")
-                lines.append(
-                    f"  {fig.label}: {fig.open} {f.t('open')}, {fig.won} {f.t('won')}, "
-                    f"{fig.lost} {f.t('lost')}, "
-                    f"{fig.not_started} {f.t('not_started')} · {f.t('pipeline')} "
-                    f"{f.money(fig.pipeline_estimated_value)} ({f.t('weighted')} "
-                    f"{f.money(fig.pipeline_calcd_value)}) · {f.t('won_value')} {f.money(fig.won_value)} · "
-                    f"{f.t('win_rate')} {rate} · {f.t('avg_days_to_close')} {days}"
-                )
+            lines = []
+            for section in stats_sections(sv, f):
+                lines.append(section.title)
+                lines += [f"  {label}: " + " · ".join(parts) for label, parts in section.rows]
             return "\n".join(lines)
         case CyclesReply(cycles=cycles):
             lines = [f.t("cycles_title")]

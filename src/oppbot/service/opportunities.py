@@ -29,7 +29,6 @@ from oppbot.service.views import (
 )
 from oppbot.store.repository import Repository
 
-MAX_DESCRIPTION = 100
 LIST_LIMIT = 100
 STATUS_FILTERS: dict[str, tuple[OpportunityStatus, ...] | None] = {
     "open": (OpportunityStatus.IN_PROGRESS,),
@@ -44,6 +43,15 @@ STATUS_FILTERS: dict[str, tuple[OpportunityStatus, ...] | None] = {
 
 def _utcnow() -> datetime:
     return datetime.now(ZoneInfo("UTC"))
+
+
+def _cycle_refusal(cycle: SalesCycle, start: bool) -> DomainError | None:
+    """Why `new` may not use a cycle: blocked, or without stages when it starts at once."""
+    if cycle.blocked:
+        return DomainError("cycle_blocked", cycle=cycle.code)
+    if start and not cycle.stages:
+        return DomainError("cycle_has_no_stages", cycle=cycle.code)
+    return None
 
 
 class OpportunityService(ReportingMixin):
@@ -115,6 +123,11 @@ class OpportunityService(ReportingMixin):
     async def cycles(self) -> list[SalesCycle]:
         async with self.uow() as uow:
             return await uow.repo.cycles()
+
+    async def cycles_for_new(self, *, start: bool = True) -> list[SalesCycle]:
+        """The cycles `new` accepts: what a form offers is exactly what creating will take."""
+        async with self.uow() as uow:
+            return [c for c in await uow.repo.cycles() if _cycle_refusal(c, start) is None]
 
     async def contacts(self, text: str, limit: int = 10) -> list[Contact]:
         async with self.uow() as uow:
@@ -266,11 +279,6 @@ class OpportunityService(ReportingMixin):
         request_key: str | None = None,
     ) -> ActionResult:
         """`new`: create, and by default activate the first stage in the same transaction."""
-        description = (description or "").strip()
-        if not description:
-            raise DomainError("description_required")
-        if len(description) > MAX_DESCRIPTION:
-            raise DomainError("description_too_long", max=MAX_DESCRIPTION)
         today = self.today(tz)
         async with self.uow(write=True) as uow:
             repo = uow.repo
@@ -282,7 +290,7 @@ class OpportunityService(ReportingMixin):
                 raise DomainError("unknown_salesperson", code=owner)
             if not may_change(actor, the_owner):
                 raise DomainError("not_allowed_owner", owner=the_owner.name)
-            the_cycle = await self._resolve_cycle(repo, cycle)
+            the_cycle = await self._resolve_cycle(repo, cycle, start)
             try:
                 prio = Priority(priority) if priority else Priority.NORMAL
             except ValueError as exc:
@@ -335,17 +343,18 @@ class OpportunityService(ReportingMixin):
             "ambiguous_contact", contact=text, matches=[f"{c.no} {c.name}" for c in matches[:5]]
         )
 
-    async def _resolve_cycle(self, repo: Repository, code: str | None) -> SalesCycle:
+    async def _resolve_cycle(self, repo: Repository, code: str | None, start: bool) -> SalesCycle:
         if code is None:
-            usable = [c for c in await repo.cycles() if not c.blocked]
+            usable = [c for c in await repo.cycles() if _cycle_refusal(c, start) is None]
             if len(usable) == 1:
                 return usable[0]
             raise DomainError("cycle_required", cycles=[c.code for c in usable])
         cycle = await repo.cycle(code)
         if cycle is None:
             raise DomainError("unknown_cycle", cycle=code.upper())
-        if cycle.blocked:
-            raise DomainError("cycle_blocked", cycle=cycle.code)
+        refusal = _cycle_refusal(cycle, start)
+        if refusal is not None:
+            raise refusal
         return cycle
 
     async def _change(

@@ -156,7 +156,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
     async def home_new(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         async def work(acked: Acker) -> None:
             who = await deps.who(client, body)
-            cycles = await deps.runtime.service.cycles()
+            cycles = await deps.runtime.service.cycles_for_new()
             modal = new_modal(who.f, Meta(home=_from_home(body)), cycles)
             await acked()
             await client.views_open(trigger_id=body["trigger_id"], view=modal.to_dict())

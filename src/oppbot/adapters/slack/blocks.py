@@ -45,7 +45,8 @@ BUTTON_STYLES = {"next": "primary", "start": "primary", "win": "primary", "lose"
 
 
 def esc(text: str) -> str:
-    """Escape user data for mrkdwn (Slack's three control characters)."""
+    """Escape user data for Slack text (its three control characters): `<!channel>`, `<@U…>` and
+    `<https://…|…>` typed by a person must show as typed, never notify or link."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
@@ -53,12 +54,30 @@ def cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def esc_cut(text: str, limit: int) -> str:
+    """Escaped and within `limit` characters, never splitting an entity."""
+    escaped = esc(text)
+    if len(escaped) <= limit:
+        return escaped
+    out: list[str] = []
+    size = 0
+    for char in text:
+        piece = esc(char)
+        if size + len(piece) > limit - 1:
+            break
+        out.append(piece)
+        size += len(piece)
+    return "".join(out) + "…"
+
+
 def mrkdwn(text: str) -> MarkdownTextObject:
+    """Already escaped mrkdwn: the caller escapes the user data in it (the rest is our markup)."""
     return MarkdownTextObject(text=cut(text, SECTION_TEXT))
 
 
 def plain(text: str, limit: int = SECTION_TEXT) -> PlainTextObject:
-    return PlainTextObject(text=cut(text, limit), emoji=True)
+    """Plain text, escaped here: Slack decodes the three entities in every text object."""
+    return PlainTextObject(text=esc_cut(text, limit), emoji=True)
 
 
 def button(text: str, action_id: str, value: str, style: str | None = None) -> ButtonElement:
@@ -156,10 +175,6 @@ def card_blocks(
     if elements:
         blocks.append(ActionsBlock(elements=elements, block_id=f"actions:{view.no}"))
     return blocks
-
-
-def card_fallback(view: OpportunityView, notices: Sequence[str] = ()) -> str:
-    return cut(" ".join([*notices, card_title(view)]), FALLBACK_TEXT)
 
 
 def summary_blocks(view: OpportunityView, f: Formatter, *, with_actions: bool = False) -> list[Block]:

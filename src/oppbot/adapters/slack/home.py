@@ -69,7 +69,8 @@ async def home_view(deps: SlackDeps, who: Who, *, page: int = 0, notice: str | N
     if who.actor.role in (Role.MANAGER, Role.ADMIN):
         blocks += await _team_summary(deps, who)
     listing = await service.list_opportunities(who.actor, scope="mine", tz=who.tz)
-    items = sorted(listing.items, key=lambda v: (_group_key(v), not v.stalled, v.no))
+    # Grouped by stage; the sort is stable, so each group keeps the service's order (stalled first).
+    items = sorted(listing.items, key=_group_key)
     if not items:
         blocks += text_sections([label(who.locale, "home_empty")])
         return View(type="home", blocks=blocks)

@@ -11,10 +11,11 @@ from oppbot.adapters.slack.blocks import (
     FALLBACK_TEXT,
     HEADER_TEXT,
     MESSAGE_BLOCKS,
+    SECTION_TEXT,
     as_dicts,
     card_blocks,
-    cut,
     esc,
+    esc_cut,
     mrkdwn,
     page_value,
     pager_blocks,
@@ -36,7 +37,7 @@ from oppbot.replies.model import (
     StatsReply,
     TextReply,
 )
-from oppbot.replies.text import render
+from oppbot.replies.text import render, stats_sections
 
 LIST_PAGE = 20
 HISTORY_PAGE = 25
@@ -52,8 +53,9 @@ class Message:
 
     @classmethod
     def plain_text(cls, text: str) -> Message:
-        """One sentence as one section (explanations, refusals)."""
-        return cls(text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}])
+        """One sentence as one section (explanations, refusals), escaped: it may echo what was typed."""
+        safe = esc_cut(text, SECTION_TEXT)
+        return cls(safe, [{"type": "section", "text": {"type": "mrkdwn", "text": safe}}])
 
 
 def _header(text: str) -> HeaderBlock:
@@ -66,7 +68,8 @@ def render_message(
     """`share` adds the "Share in channel" button to cards; `source` is the command text (for More)."""
     blocks = reply_blocks(reply, f, share=share, source=source, page=page)
     assert len(blocks) <= MESSAGE_BLOCKS, len(blocks)
-    return Message(cut(render(reply, f), FALLBACK_TEXT), as_dicts(blocks))
+    # The fallback text (notifications, screen readers) is mrkdwn too: user text in it is escaped.
+    return Message(esc_cut(render(reply, f), FALLBACK_TEXT), as_dicts(blocks))
 
 
 def reply_blocks(
@@ -137,18 +140,16 @@ def reply_blocks(
             )
             return blocks[:MESSAGE_BLOCKS]
         case StatsReply(view=sv):
+            sections = stats_sections(sv, f)
             lines = []
-            for fig in [sv.overall, *sv.by_cycle, *sv.by_salesperson]:
-                rate = f"{fig.win_rate_pct} %" if fig.win_rate_pct is not None else f.t("none")
-                days = str(fig.avg_days_to_close) if fig.avg_days_to_close is not None else f.t("none")
-                lines.append(
-                    f"*{esc(fig.label)}*: {fig.open} {f.t('open')}, {fig.won} {f.t('won')}, "
-                    f"{fig.lost} {f.t('lost')}, {fig.not_started} {f.t('not_started')} · "
-                    f"{f.t('pipeline')} {f.money(fig.pipeline_estimated_value)} ({f.t('weighted')} "
-                    f"{f.money(fig.pipeline_calcd_value)}) · {f.t('won_value')} {f.money(fig.won_value)} · "
-                    f"{f.t('win_rate')} {rate} · {f.t('avg_days_to_close')} {days}"
-                )
-            return [_header(f.t("stats_title", scope=sv.scope)), *text_sections(lines)][:MESSAGE_BLOCKS]
+            for i, section in enumerate(sections):
+                if i:  # the first section's title is the header
+                    lines.append(f"*{esc(section.title)}*")
+                lines += [
+                    f"*{esc(label)}*: " + " · ".join(esc(part) for part in parts)
+                    for label, parts in section.rows
+                ]
+            return [_header(sections[0].title), *text_sections(lines)][:MESSAGE_BLOCKS]
         case CyclesReply(cycles=cycles):
             blocks = [_header(f.t("cycles_title"))]
             for c in cycles[: MESSAGE_BLOCKS - 1]:

@@ -22,13 +22,21 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from oppbot.adapters.slack.blocks import MODAL_TITLE, OPTION_TEXT, VIEW_BLOCKS, cut, esc, mrkdwn, plain
+from oppbot.adapters.slack.blocks import (
+    MODAL_TITLE,
+    OPTION_TEXT,
+    VIEW_BLOCKS,
+    cut,
+    esc,
+    esc_cut,
+    mrkdwn,
+    plain,
+)
 from oppbot.adapters.slack.labels import label
-from oppbot.domain.actions import MAX_QUOTE_REF, MAX_REASON
+from oppbot.domain.actions import MAX_DESCRIPTION, MAX_QUOTE_REF, MAX_REASON
 from oppbot.domain.model import SalesCycle
 from oppbot.replies.format import Formatter
 from oppbot.replies.text import card_title, stage_line
-from oppbot.service.opportunities import MAX_DESCRIPTION
 from oppbot.service.views import OpportunityView
 
 CALLBACKS = {
@@ -153,7 +161,7 @@ def close_modal(
 ) -> View:
     kind = "win" if won else "lose"
     options = [
-        Option(value=code, text=plain(cut(f"{code} · {desc}", OPTION_TEXT), OPTION_TEXT))
+        Option(value=code, text=plain(f"{code} · {desc}", OPTION_TEXT))
         for code, ctype, desc in codes
         if ctype == ("won" if won else "lost")
     ][:100]
@@ -178,10 +186,9 @@ def close_modal(
 
 
 def new_modal(f: Formatter, meta: Meta, cycles: list[SalesCycle], *, description: str = "") -> View:
-    usable = [c for c in cycles if not c.blocked and c.stages]
+    """`cycles`: the service's cycles_for_new(), offered as they are (the service decides)."""
     cycle_options = [
-        Option(value=c.code, text=plain(cut(f"{c.code} · {c.description}", OPTION_TEXT), OPTION_TEXT))
-        for c in usable
+        Option(value=c.code, text=plain(f"{c.code} · {c.description}", OPTION_TEXT)) for c in cycles
     ][:100]
     priorities = [
         Option(value=p, text=plain(f.t(f"priority_{p}"), OPTION_TEXT)) for p in ("low", "normal", "high")
@@ -229,7 +236,7 @@ def message_modal(f: Formatter, title: str, text: str) -> View:
         type="modal",
         title=plain(title, MODAL_TITLE),
         close=plain(label(f.locale, "cancel"), MODAL_TITLE),
-        blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": cut(esc(text), 3000)}}],
+        blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": esc_cut(text, 3000)}}],
     )
 
 

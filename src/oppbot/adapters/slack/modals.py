@@ -11,6 +11,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from oppbot import grammar
+from oppbot.adapters.slack.blocks import OPTION_TEXT, plain
 from oppbot.adapters.slack.home import publish_home
 from oppbot.adapters.slack.identity import Who
 from oppbot.adapters.slack.labels import label
@@ -66,8 +67,8 @@ class FieldErrors(Exception):
 class Fields:
     """Typed reads of a submitted modal; a bad value is remembered as that field's error."""
 
-    def __init__(self, values: dict[str, Any], who: Who) -> None:
-        self.values, self.who, self.errors = values, who, dict[str, str]()
+    def __init__(self, values: dict[str, Any], who: Who, today: date) -> None:
+        self.values, self.who, self.today, self.errors = values, who, today, dict[str, str]()
 
     def text(self, block: str) -> str | None:
         return state_value(self.values, block)
@@ -89,11 +90,12 @@ class Fields:
             return None
 
     def date(self, block: str) -> date | None:
+        """A date picker sends ISO dates; anything else is told "not a date" under its field, as in chat."""
         raw = self.text(block)
         try:
-            return date.fromisoformat(raw) if raw else None
-        except ValueError:
-            self.errors[block] = t(self.who.locale, "close_date_required")
+            return grammar.parse_date(raw, self.today, self.who.locale) if raw else None
+        except grammar.ParseError as exc:
+            self.errors[block] = exc.message(self.who.locale)
             return None
 
     def check(self) -> None:
@@ -182,8 +184,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
             text = str(body.get("value") or "").strip()
             contacts = await deps.runtime.service.contacts(text, limit=MAX_OPTIONS) if text else []
             options = [
-                {"text": {"type": "plain_text", "text": f"{c.no} · {c.name}"[:75]}, "value": c.no}
-                for c in contacts
+                {"text": plain(f"{c.no} · {c.name}", OPTION_TEXT).to_dict(), "value": c.no} for c in contacts
             ]
             await acked(options=options)
 
@@ -205,7 +206,8 @@ def _register_submission(app: AsyncApp, deps: SlackDeps, kind: str, callback: st
                     await acked(response_action="errors", errors={main: t(who.locale, "not_linked")})
                     return
                 values = (view.get("state") or {}).get("values") or {}
-                command = await build_command(kind, Fields(values, who), meta, deps, client)
+                fields = Fields(values, who, deps.runtime.service.today(who.tz))
+                command = await build_command(kind, fields, meta, deps, client)
             except FieldErrors as exc:
                 await acked(response_action="errors", errors=exc.errors)
                 return

@@ -12,8 +12,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from oppbot.adapters.slack.labels import label
 from oppbot.adapters.slack.modal_views import Meta, message_modal, new_modal
 from oppbot.adapters.slack.support import Acker, SlackDeps
+from oppbot.domain.actions import MAX_DESCRIPTION
 from oppbot.replies.i18n import t
-from oppbot.service.opportunities import MAX_DESCRIPTION
 
 log = logging.getLogger(__name__)
 NEW_SHORTCUT = "new_opportunity"
@@ -47,7 +47,8 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         if who.ctx is None:
             modal = message_modal(who.f, label(who.locale, "modal_new"), t(who.locale, "not_linked"))
         else:
-            modal = new_modal(who.f, meta, await deps.runtime.service.cycles(), description=description)
+            cycles = await deps.runtime.service.cycles_for_new()
+            modal = new_modal(who.f, meta, cycles, description=description)
         await acked()
         await client.views_open(trigger_id=body["trigger_id"], view=modal.to_dict())
 
