@@ -13,13 +13,13 @@ from oppbot.domain import actions
 from oppbot.domain.actions import CloseInput, MoveInput, Outcome
 from oppbot.domain.availability import available_actions, quote_needed
 from oppbot.domain.creation import new_opportunity
-from oppbot.domain.enums import ActionTaken, ActionType, OpportunityStatus, Priority, Role
+from oppbot.domain.enums import ActionTaken, ActionType, OpportunityStatus, Priority
 from oppbot.domain.errors import DomainError
 from oppbot.domain.model import Contact, Opportunity, SalesCycle, Salesperson
 from oppbot.domain.stall import days_overdue, stall_due
 from oppbot.service.auth import ReadScope, may_change, require_admin, require_change, require_read
 from oppbot.service.reporting import ReportingMixin
-from oppbot.service.scopes import scope_owners
+from oppbot.service.scopes import default_scope, scope_owners
 from oppbot.service.uow import UnitOfWork
 from oppbot.service.views import (
     ActionResult,
@@ -131,11 +131,9 @@ class OpportunityService(ReportingMixin):
             view = await self._view(uow.repo, actor, opp, self.today(tz), with_stage_run=True, owner=owner)
             return HistoryView(view=view, entries=await uow.repo.entries(opp.no))
 
-    def may_read_scope(self, actor: Salesperson, scope: str) -> bool:
-        """Whether `mine`, `team` or `all` is within what the actor may read (App Home's team part)."""
-        if self.read_scope == ReadScope.ALL or actor.role == Role.ADMIN or scope == "mine":
-            return True
-        return scope == "team" and self.read_scope == ReadScope.TEAM and actor.role == Role.MANAGER
+    def widest_scope(self, actor: Salesperson) -> str:
+        """`all`, `team` or `mine`: the most the read scope lets the actor see (App Home's team part)."""
+        return default_scope(actor, self.read_scope)
 
     async def list_opportunities(
         self,
@@ -174,10 +172,12 @@ class OpportunityService(ReportingMixin):
             loaded = await repo.opportunities_by_no(wanted)
             opps = [loaded[no] for no in wanted if no in loaded]
             if len(wanted) < limit:
-                opps += await repo.list_opportunities(
+                others = await repo.list_opportunities(
                     owners=owners, statuses=statuses, stage=stage, cycle=cycle_code, not_stalled=cutoffs,
                     offset=max(offset - len(stalled), 0), limit=limit - len(wanted),
                 )  # fmt: skip
+                # Statements of one read may see a change committed in between: never show one twice.
+                opps += [o for o in others if o.no not in loaded]
             total = len(stalled) + await repo.count_opportunities(
                 owners=owners, statuses=statuses, stage=stage, cycle=cycle_code, not_stalled=cutoffs
             )

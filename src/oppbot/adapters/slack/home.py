@@ -58,7 +58,7 @@ async def home_view(deps: SlackDeps, who: Who, *, page: int = 0, notice: str | N
         blocks += text_sections([esc(t(who.locale, "not_linked"))])
         return View(type="home", blocks=blocks)
     service = deps.runtime.service
-    if actor.role in (Role.MANAGER, Role.ADMIN) and service.may_read_scope(actor, "team"):
+    if actor.role in (Role.MANAGER, Role.ADMIN) and service.widest_scope(actor) != "mine":
         blocks += await _team_summary(deps, who, actor)
     page = max(page, 0)
     # The service orders (stalled first, most overdue first) and pages; this only lays the page out.
