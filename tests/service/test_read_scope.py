@@ -183,8 +183,11 @@ async def test_the_refusal_names_the_opportunity_but_not_its_owner(
     assert isinstance(listing, ErrorReply) and "`all`" in listing.message
     own = Bot(scoped(ReadScope.OWN))
     it = await own.handle(f"show {ps_no}", Context(seeded.jo, locale="it"))
-    assert isinstance(it, ErrorReply) and it.message == f"{ps_no} non è visibile per te: qui ciascuno vede solo le proprie opportunità " \
-                         "(gli amministratori tutte)."  # fmt: skip
+    assert isinstance(it, ErrorReply)
+    expected = (
+        "non è visibile per te: qui ciascuno vede solo le proprie opportunità (gli amministratori tutte)."
+    )
+    assert it.message == f"{ps_no} {expected}"
     # What the scope allows still works through the same path.
     assert isinstance(await bot.handle(f"show {ps_no}", Context(seeded.jo)), CardReply)
     assert isinstance(await bot.handle("list team", Context(seeded.jo)), ListReply)
