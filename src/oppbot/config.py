@@ -14,6 +14,7 @@ from sqlalchemy.exc import ArgumentError
 
 from oppbot.domain.errors import DomainError
 from oppbot.domain.stall import validate_stall_default
+from oppbot.service.auth import ReadScope
 
 SUPPORTED_LOCALES = ("en", "it")
 
@@ -50,6 +51,13 @@ class Settings(BaseSettings):
     teams_app_type: str | None = None
     teams_openid_metadata_url: str | None = None
     playground: Playground = Playground.AUTO
+    read_scope: ReadScope = ReadScope.ALL
+
+    @field_validator("read_scope", mode="before")
+    @classmethod
+    def _read_scope(cls, value: object) -> object:
+        # `TEAM` or ` own ` in an .env are meant as the lower-case values.
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("database_url")
     @classmethod

@@ -36,6 +36,7 @@ class Runtime:
             currency=settings.currency,
             stall_default=settings.stall_default,
             timezone=settings.zone,
+            read_scope=settings.read_scope,
         )
         return cls(settings, engine, sessions, service, Bot(service))
 

@@ -35,7 +35,7 @@ async def test_home_paginates_within_100_blocks(slack: SlackHarness) -> None:
     for i in range(40):
         await slack.command(f'new CT000001 "Bulk {i}" value=1k cycle=EXISTING close=2026-12-31')
     view = await open_home(slack, "U0DEMO1")
-    assert len(view["blocks"]) <= 100 and "home_page" in action_ids(view["blocks"])
+    assert len(view["blocks"]) <= 100 and "home_page_next" in action_ids(view["blocks"])
     before = len(slack.fake.calls_to("views.publish"))
     await slack.sender.block_action(
         user_id="U0DEMO1", action_id="home_page", value="1", view={"id": "VHOME", "type": "home"}

@@ -17,9 +17,9 @@ from oppbot.domain.enums import ActionTaken, ActionType, OpportunityStatus, Prio
 from oppbot.domain.errors import DomainError
 from oppbot.domain.model import Contact, Opportunity, SalesCycle, Salesperson
 from oppbot.domain.stall import days_overdue, stall_due
-from oppbot.service.auth import may_change, require_admin, require_change
+from oppbot.service.auth import ReadScope, may_change, require_admin, require_change, require_read
 from oppbot.service.reporting import ReportingMixin
-from oppbot.service.scopes import scope_owners
+from oppbot.service.scopes import default_scope, scope_owners
 from oppbot.service.uow import UnitOfWork
 from oppbot.service.views import (
     ActionResult,
@@ -63,8 +63,10 @@ class OpportunityService(ReportingMixin):
         stall_default: str = "14D",
         timezone: ZoneInfo | None = None,
         clock: Callable[[], datetime] = _utcnow,
+        read_scope: ReadScope = ReadScope.ALL,
     ) -> None:
         self.sessions = sessions
+        self.read_scope = read_scope
         self.currency = currency
         self.stall_default = stall_default
         self.timezone = timezone or ZoneInfo("UTC")
@@ -143,14 +145,18 @@ class OpportunityService(ReportingMixin):
 
     async def show(self, actor: Salesperson, no: str, tz: ZoneInfo | None = None) -> OpportunityView:
         async with self.uow() as uow:
-            opp = await self._get(uow.repo, no)
-            return await self._view(uow.repo, actor, opp, self.today(tz), with_stage_run=True)
+            opp, owner = await self._get_readable(uow.repo, actor, no)
+            return await self._view(uow.repo, actor, opp, self.today(tz), with_stage_run=True, owner=owner)
 
     async def history(self, actor: Salesperson, no: str, tz: ZoneInfo | None = None) -> HistoryView:
         async with self.uow() as uow:
-            opp = await self._get(uow.repo, no)
-            view = await self._view(uow.repo, actor, opp, self.today(tz), with_stage_run=True)
+            opp, owner = await self._get_readable(uow.repo, actor, no)
+            view = await self._view(uow.repo, actor, opp, self.today(tz), with_stage_run=True, owner=owner)
             return HistoryView(view=view, entries=await uow.repo.entries(opp.no))
+
+    def widest_scope(self, actor: Salesperson) -> str:
+        """`all`, `team` or `mine`: the most the read scope lets the actor see (App Home's team part)."""
+        return default_scope(actor, self.read_scope)
 
     async def list_opportunities(
         self,
@@ -161,7 +167,11 @@ class OpportunityService(ReportingMixin):
         status: str | None = None,
         cycle: str | None = None,
         tz: ZoneInfo | None = None,
+        offset: int = 0,
+        limit: int = LIST_LIMIT,
     ) -> ListView:
+        """One page of a list: stalled first, most overdue first (the stall scan's order: due date, then
+        number), then the others by number. Ordered and cut in the store, so no page loses one."""
         if status is not None and status not in STATUS_FILTERS:
             raise DomainError("bad_status", status=status)
         statuses = (
@@ -169,17 +179,44 @@ class OpportunityService(ReportingMixin):
             if status
             else (OpportunityStatus.NOT_STARTED, OpportunityStatus.IN_PROGRESS)
         )
+        offset, limit = max(offset, 0), min(max(limit, 1), LIST_LIMIT)
+        today = self.today(tz)
+        cycle_code = cycle.upper() if cycle else None
         async with self.uow() as uow:
-            owners = await scope_owners(uow.repo, actor, scope)
-            opps = await uow.repo.list_opportunities(
-                owners=owners, statuses=statuses, stage=stage, cycle=cycle.upper() if cycle else None,
-                limit=LIST_LIMIT + 1,
-            )  # fmt: skip
-            views = await self._views(uow.repo, actor, opps[:LIST_LIMIT], self.today(tz))
-        # Stalled first, then by number: what needs attention leads.
-        views.sort(key=lambda v: (not v.stalled, v.no))
+            repo = uow.repo
+            owners = await scope_owners(repo, actor, scope, self.read_scope)
+            cutoffs = await self._stall_cutoffs(repo, today)
+            stalled = (
+                await self._stalled(repo, today, cutoffs, owners, stage=stage, cycle=cycle_code)
+                if statuses is None or OpportunityStatus.IN_PROGRESS in statuses
+                else []
+            )
+            wanted = [item.no for item in stalled[offset : offset + limit]]
+            loaded = await repo.opportunities_by_no(wanted)
+            opps = [loaded[no] for no in wanted if no in loaded]
+            if len(wanted) < limit:
+                others = await repo.list_opportunities(
+                    owners=owners, statuses=statuses, stage=stage, cycle=cycle_code, not_stalled=cutoffs,
+                    offset=max(offset - len(stalled), 0), limit=limit - len(wanted),
+                )  # fmt: skip
+                # Statements of one read may see a change committed in between: never show one twice.
+                opps += [o for o in others if o.no not in loaded]
+            total = len(stalled) + await repo.count_opportunities(
+                owners=owners, statuses=statuses, stage=stage, cycle=cycle_code, not_stalled=cutoffs
+            )
+            views = await self._views(repo, actor, opps, today)
         return ListView(title_key=f"list_{scope if scope in ('mine', 'team', 'all') else 'owner'}",
-                        scope=scope, items=views, truncated=len(opps) > LIST_LIMIT)  # fmt: skip
+                        scope=scope, items=views, truncated=offset + limit < total, total=total,
+                        offset=offset, stalled=len(stalled))  # fmt: skip
+
+    async def _get_readable(
+        self, repo: Repository, actor: Salesperson, no: str
+    ) -> tuple[Opportunity, Salesperson | None]:
+        """An opportunity and its owner, refused when the read scope hides it from the actor."""
+        opp = await self._get(repo, no)
+        owner = await repo.salesperson(opp.salesperson_code)
+        require_read(actor, owner, opp.no, self.read_scope)
+        return opp, owner
 
     # --- views ------------------------------------------------------------------------------------
     async def _get(self, repo: Repository, no: str, *, for_update: bool = False) -> Opportunity:
@@ -372,6 +409,8 @@ class OpportunityService(ReportingMixin):
             opp = await self._get(repo, no, for_update=True)
             owner = await repo.salesperson(opp.salesperson_code)
             assert owner is not None
+            # Read first: a change's answer is the card, and "not_allowed" would name the owner.
+            require_read(actor, owner, opp.no, self.read_scope)
             require_change(actor, owner, opp.no)
             if request_key and not await repo.claim_request(request_key):
                 raise DomainError("duplicate_request", no=opp.no)

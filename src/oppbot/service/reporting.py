@@ -9,9 +9,11 @@ from oppbot.domain.errors import DomainError
 from oppbot.domain.model import SalesCycle, Salesperson
 from oppbot.domain.stall import stall_due, stalled_before
 from oppbot.domain.statistics import Figures, SalespersonLedgerFigures, StageFigures, Totals, average_days
-from oppbot.service.scopes import scope_owners
+from oppbot.service.auth import ReadScope
+from oppbot.service.scopes import default_scope, scope_owners
 from oppbot.service.uow import UnitOfWork
 from oppbot.service.views import PipelineStage, PipelineView, StalledItem, StatsView
+from oppbot.store.repository import Repository
 
 
 class ReportingMixin:
@@ -19,6 +21,7 @@ class ReportingMixin:
 
     currency: str
     stall_default: str
+    read_scope: ReadScope
 
     def uow(self, *, write: bool = False) -> UnitOfWork:
         raise NotImplementedError
@@ -28,19 +31,35 @@ class ReportingMixin:
     ) -> list[StalledItem]:
         """All stalled opportunities as of a date, ordered by due date then number (spec 7)."""
         async with self.uow() as uow:
-            formulas = await uow.repo.stage_formulas()
-            cutoffs = {f: stalled_before(f or self.stall_default, as_of) for f in formulas | {""}}
-            rows = await uow.repo.stalled_candidates(cutoffs, owners)
+            return await self._stalled(uow.repo, as_of, await self._stall_cutoffs(uow.repo, as_of), owners)
+
+    async def _stall_cutoffs(self, repo: Repository, as_of: date) -> dict[str, date]:
+        """Per stall formula in use, the first date of last change that is not stalled as of `as_of`."""
+        formulas = await repo.stage_formulas()
+        return {f: stalled_before(f or self.stall_default, as_of) for f in formulas | {""}}
+
+    async def _stalled(
+        self,
+        repo: Repository,
+        as_of: date,
+        cutoffs: dict[str, date],
+        owners: Sequence[str] | None,
+        *,
+        stage: int | None = None,
+        cycle: str | None = None,
+    ) -> list[StalledItem]:
+        """The stall scan: most overdue first (due date, then number); lists reuse it too."""
+        rows = await repo.stalled_candidates(cutoffs, owners, stage=stage, cycle=cycle)
         # Few distinct (formula, last change) pairs exist: compute each due date once.
         due_dates: dict[tuple[str, date], date] = {}
         items: list[StalledItem] = []
-        for no, description, owner, cycle, stage, last_change, formula in rows:
+        for no, description, owner, code, current, last_change, formula in rows:
             due = due_dates.get((formula, last_change))
             if due is None:
                 due = due_dates[(formula, last_change)] = stall_due(formula, self.stall_default, last_change)
             if as_of > due:
                 items.append(
-                    StalledItem(no, description, owner, cycle, stage, last_change, due, (as_of - due).days)
+                    StalledItem(no, description, owner, code, current, last_change, due, (as_of - due).days)
                 )
         # Rows come oldest change first, so this sort is nearly linear when stages share one formula.
         items.sort(key=lambda i: (i.stall_due, i.no))
@@ -50,7 +69,7 @@ class ReportingMixin:
         """Open pipeline per cycle and stage, with BC's Average No. of Days per stage."""
         async with self.uow() as uow:
             repo = uow.repo
-            owners = await scope_owners(repo, actor, scope)
+            owners = await scope_owners(repo, actor, scope, self.read_scope)
             cycles = await repo.cycles()
             by_stage = await repo.stats.totals_by("cycle", "stage", owners=owners)
             days = await repo.stats.stage_days()
@@ -91,8 +110,8 @@ class ReportingMixin:
         """oppbot's figures overall, per cycle and per salesperson, plus BC's Salesperson Statistics."""
         async with self.uow() as uow:
             repo = uow.repo
-            scope = owner.upper() if owner else ("team" if team else "all")
-            owners = await scope_owners(repo, actor, scope)
+            scope = owner.upper() if owner else ("team" if team else default_scope(actor, self.read_scope))
+            owners = await scope_owners(repo, actor, scope, self.read_scope)
             cycle_code = cycle.upper() if cycle else None
             if cycle_code and await repo.cycle(cycle_code) is None:
                 raise DomainError("unknown_cycle", cycle=cycle_code)

@@ -71,10 +71,15 @@ class HistoryView:
 
 @dataclass(frozen=True)
 class ListView:
+    """One page of a list: stalled first (most overdue first), then the rest by number."""
+
     title_key: str
     scope: str
     items: list[OpportunityView]
-    truncated: bool = False
+    truncated: bool = False  # more match after this page
+    total: int = 0  # how many match in all (a COUNT, not the page's length)
+    offset: int = 0  # position of items[0] in the whole list
+    stalled: int = 0  # how many of the whole list are stalled (they lead it)
 
 
 @dataclass(frozen=True)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import fields
 from datetime import date
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, TypeVar, TypeVarTuple
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -64,6 +64,60 @@ def _copy_fields(obj: Any, row: Base, skip: Iterable[str] = ()) -> None:
 
 def _new_row(cls: type[R], obj: Any, skip: Iterable[str] = ()) -> R:
     return cls(**{f.name: getattr(obj, f.name) for f in fields(obj) if f.name not in skip})
+
+
+# The stall formula of an opportunity's current stage; "" when it has none (or no stage row).
+_STALL_FORMULA = sa.func.coalesce(SalesCycleStageRow.date_formula, "")
+Ts = TypeVarTuple("Ts")
+
+
+def _with_stage(query: sa.Select[*Ts]) -> sa.Select[*Ts]:
+    """Outer join the current stage, for its stall formula."""
+    return query.outerjoin(
+        SalesCycleStageRow,
+        sa.and_(
+            SalesCycleStageRow.sales_cycle_code == OpportunityRow.sales_cycle_code,
+            SalesCycleStageRow.stage == OpportunityRow.current_stage,
+        ),
+    )
+
+
+def _stalled(cutoffs: Mapping[str, date]) -> sa.ColumnElement[bool]:
+    """Stalled (spec 7) as one predicate: in progress, last change before its formula's cutoff.
+
+    Exact because stall formulas have no `-` terms (calc_date is then non-decreasing in the date).
+    The first range term lets an index on (status, last_change_date) narrow the scan.
+    """
+    o, formula = OpportunityRow, _STALL_FORMULA
+    return sa.and_(
+        o.status == OpportunityStatus.IN_PROGRESS,
+        o.last_change_date < max(cutoffs.values()),
+        sa.or_(*(sa.and_(formula == key, o.last_change_date < cut) for key, cut in cutoffs.items())),
+    )
+
+
+def _listing(
+    query: sa.Select[*Ts],
+    owners: Sequence[str] | None,
+    statuses: Sequence[OpportunityStatus] | None,
+    stage: int | None,
+    cycle: str | None,
+    not_stalled: Mapping[str, date] | None,
+) -> sa.Select[*Ts]:
+    """The filters of a list (and its count) on a query over opportunities."""
+    o = OpportunityRow
+    if owners is not None:
+        query = query.where(o.salesperson_code.in_(owners))
+    if statuses is not None:
+        query = query.where(o.status.in_(statuses))
+    if stage is not None:
+        query = query.where(o.current_stage == stage)
+    if cycle is not None:
+        query = query.where(o.sales_cycle_code == cycle)
+    if not_stalled:
+        # CASE, not NOT(...): NOT of a NULL comparison (no last change yet) would drop the row.
+        query = _with_stage(query).where(sa.case((_stalled(not_stalled), 1), else_=0) == 0)
+    return query
 
 
 class Repository:
@@ -383,22 +437,42 @@ class Repository:
         statuses: Sequence[OpportunityStatus] | None = None,
         stage: int | None = None,
         cycle: str | None = None,
+        not_stalled: Mapping[str, date] | None = None,
+        offset: int = 0,
         limit: int = 200,
     ) -> list[Opportunity]:
-        query = sa.select(OpportunityRow)
-        if owners is not None:
-            query = query.where(OpportunityRow.salesperson_code.in_(owners))
-        if statuses is not None:
-            query = query.where(OpportunityRow.status.in_(statuses))
-        if stage is not None:
-            query = query.where(OpportunityRow.current_stage == stage)
-        if cycle is not None:
-            query = query.where(OpportunityRow.sales_cycle_code == cycle)
-        query = query.order_by(OpportunityRow.no).limit(limit)
+        """By number; with `not_stalled` (stall cutoffs, see stalled_candidates) only those not stalled."""
+        query = _listing(sa.select(OpportunityRow), owners, statuses, stage, cycle, not_stalled)
+        query = query.order_by(OpportunityRow.no).offset(offset).limit(limit)
         return [self._opportunity(r) for r in await self.session.scalars(query)]
 
+    async def count_opportunities(
+        self,
+        *,
+        owners: Sequence[str] | None = None,
+        statuses: Sequence[OpportunityStatus] | None = None,
+        stage: int | None = None,
+        cycle: str | None = None,
+        not_stalled: Mapping[str, date] | None = None,
+    ) -> int:
+        query = sa.select(sa.func.count()).select_from(OpportunityRow)
+        query = _listing(query, owners, statuses, stage, cycle, not_stalled)
+        return int(await self.session.scalar(query) or 0)
+
+    async def opportunities_by_no(self, numbers: Iterable[str]) -> dict[str, Opportunity]:
+        wanted = set(numbers)
+        if not wanted:
+            return {}
+        rows = await self.session.scalars(sa.select(OpportunityRow).where(OpportunityRow.no.in_(wanted)))
+        return {r.no: self._opportunity(r) for r in rows}
+
     async def stalled_candidates(
-        self, cutoffs: dict[str, date], owners: Sequence[str] | None = None
+        self,
+        cutoffs: Mapping[str, date],
+        owners: Sequence[str] | None = None,
+        *,
+        stage: int | None = None,
+        cycle: str | None = None,
     ) -> Sequence[tuple[str, str, str, str, int | None, date, str]]:
         """In-progress opportunities whose last change is before the cutoff of their stage's stall formula.
 
@@ -409,33 +483,20 @@ class Repository:
         """
         if not cutoffs:
             return []
-        o, s = OpportunityRow.__table__.c, SalesCycleStageRow.__table__.c
-        formula = sa.func.coalesce(s.date_formula, "")
-        query = (
-            sa.select(
-                o.no,
-                o.description,
-                o.salesperson_code,
-                o.sales_cycle_code,
-                o.current_stage,
-                o.last_change_date,
-                formula,
-            )
-            .join_from(
-                OpportunityRow.__table__,
-                SalesCycleStageRow.__table__,
-                sa.and_(s.sales_cycle_code == o.sales_cycle_code, s.stage == o.current_stage),
-            )
-            .where(
-                o.status == OpportunityStatus.IN_PROGRESS.value,
-                o.last_change_date < max(cutoffs.values()),
-                sa.or_(*(sa.and_(formula == key, o.last_change_date < cut) for key, cut in cutoffs.items())),
-            )
-            .order_by(o.last_change_date, o.no)
+        o = OpportunityRow
+        query = sa.select(
+            o.no,
+            o.description,
+            o.salesperson_code,
+            o.sales_cycle_code,
+            o.current_stage,
+            o.last_change_date,
+            _STALL_FORMULA,
         )
-        if owners is not None:
-            query = query.where(o.salesperson_code.in_(owners))
-        return (await self.session.execute(query)).all()
+        query = _with_stage(query).where(_stalled(cutoffs)).order_by(o.last_change_date, o.no)
+        query = _listing(query, owners, None, stage, cycle, None)
+        # last_change_date is never NULL here: the stall predicate compares it.
+        return (await self.session.execute(query)).all()  # type: ignore[return-value]
 
     async def stage_formulas(self) -> set[str]:
         return set(await self.session.scalars(sa.select(SalesCycleStageRow.date_formula).distinct()))

@@ -1,8 +1,9 @@
-"""App Home: my open opportunities grouped by stage (stalled first) with their buttons; team pipeline."""
+"""App Home: my open opportunities, stalled first, page by page with their buttons; team pipeline."""
 
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -19,7 +20,6 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from oppbot.adapters.slack.blocks import (
     HEADER_TEXT,
-    VIEW_BLOCKS,
     button,
     esc,
     mrkdwn,
@@ -31,25 +31,16 @@ from oppbot.adapters.slack.identity import Who
 from oppbot.adapters.slack.labels import label
 from oppbot.adapters.slack.support import Acker, SlackDeps
 from oppbot.domain.enums import Role
+from oppbot.domain.model import Salesperson
 from oppbot.replies.i18n import t
-from oppbot.service.views import OpportunityView
+from oppbot.service.views import ListView
 
 log = logging.getLogger(__name__)
-HOME_PAGE = 25  # items per page: ≤ 2 blocks each + group headers + the top stay under 100 blocks
+# Items per page. Worst case: title + New + notice (3), team summary (8), two section headers, 2 blocks
+# per item (50) and the pager (3): 66 of Block Kit's 100 blocks per view.
+HOME_PAGE = 25
 TEAM_CYCLES = 5
-
-
-def _group_key(view: OpportunityView) -> tuple[int, str, int]:
-    if view.stage is None:
-        return (1, "", 0)
-    return (0, view.cycle.code, view.stage.stage)
-
-
-def _group_title(view: OpportunityView, who: Who) -> str:
-    if view.stage is None:
-        return label(who.locale, "stage_none")
-    where = who.f.t("stage_of", stage=view.stage_position, count=view.stage_count)
-    return f"{view.cycle.code} · {view.stage.label} ({where})"
+PAGE_ACTIONS = re.compile(r"^home_page(_prev|_next)?$")  # bare `home_page`: views published before
 
 
 async def home_view(deps: SlackDeps, who: Who, *, page: int = 0, notice: str | None = None) -> View:
@@ -62,45 +53,63 @@ async def home_view(deps: SlackDeps, who: Who, *, page: int = 0, notice: str | N
     )
     if notice:
         blocks += text_sections([esc(notice)], block_prefix="notice")[:1]
-    if who.actor is None:
+    actor = who.actor
+    if actor is None:
         blocks += text_sections([esc(t(who.locale, "not_linked"))])
         return View(type="home", blocks=blocks)
     service = deps.runtime.service
-    if who.actor.role in (Role.MANAGER, Role.ADMIN):
-        blocks += await _team_summary(deps, who)
-    listing = await service.list_opportunities(who.actor, scope="mine", tz=who.tz)
-    # Grouped by stage; the sort is stable, so each group keeps the service's order (stalled first).
-    items = sorted(listing.items, key=_group_key)
-    if not items:
+    if actor.role in (Role.MANAGER, Role.ADMIN) and service.widest_scope(actor) != "mine":
+        blocks += await _team_summary(deps, who, actor)
+    page = max(page, 0)
+    # The service orders (stalled first, most overdue first) and pages; this only lays the page out.
+    listing = await service.list_opportunities(
+        actor, scope="mine", tz=who.tz, offset=page * HOME_PAGE, limit=HOME_PAGE
+    )
+    if not listing.items and listing.total:  # a page past the end (the list shrank): the last one
+        page = (listing.total - 1) // HOME_PAGE
+        listing = await service.list_opportunities(
+            actor, scope="mine", tz=who.tz, offset=page * HOME_PAGE, limit=HOME_PAGE
+        )
+    if not listing.items:
         blocks += text_sections([label(who.locale, "home_empty")])
         return View(type="home", blocks=blocks)
-    pages = max((len(items) - 1) // HOME_PAGE + 1, 1)
-    page = min(max(page, 0), pages - 1)
-    start, end = page * HOME_PAGE, min((page + 1) * HOME_PAGE, len(items))
-    current: tuple[int, str, int] | None = None
-    for item in items[start:end]:
-        if _group_key(item) != current:
-            current = _group_key(item)
-            blocks.append(SectionBlock(text=mrkdwn(f"*{esc(_group_title(item, who))}*")))
-        blocks += summary_blocks(item, who.f, with_actions=True)
-    if pages > 1:
-        blocks.append(DividerBlock())
-        showing = label(who.locale, "showing", start=start + 1, end=end, total=len(items))
-        blocks.append(ContextBlock(elements=[mrkdwn(showing)]))
-        nav = []
-        if page > 0:
-            nav.append(button("←", "home_page", str(page - 1)))
-        if end < len(items):
-            nav.append(button(label(who.locale, "more"), "home_page", str(page + 1)))
-        blocks.append(ActionsBlock(block_id="home_pages", elements=nav))
-    assert len(blocks) <= VIEW_BLOCKS, len(blocks)
+    blocks += _page_blocks(listing, who)
     return View(type="home", blocks=blocks)
 
 
-async def _team_summary(deps: SlackDeps, who: Who) -> list[Block]:
-    assert who.actor is not None
+def _page_blocks(listing: ListView, who: Who) -> list[Block]:
+    """The page's items under "Stalled" / "The others" headers, then where it is and the pager."""
+    blocks: list[Block] = []
+    section: bool | None = None
+    for item in listing.items:
+        if listing.stalled and item.stalled != section:
+            section = item.stalled
+            title = (
+                label(who.locale, "home_stalled", count=listing.stalled)
+                if item.stalled
+                else label(who.locale, "home_others", count=listing.total - listing.stalled)
+            )
+            blocks.append(SectionBlock(text=mrkdwn(f"*{esc(title)}*"), block_id=f"group:{int(item.stalled)}"))
+        blocks += summary_blocks(item, who.f, with_actions=True)
+    start, end = listing.offset, listing.offset + len(listing.items)
+    if start == 0 and end >= listing.total:
+        return blocks
+    page = start // HOME_PAGE
+    blocks.append(DividerBlock())
+    showing = label(who.locale, "showing", start=start + 1, end=end, total=listing.total)
+    blocks.append(ContextBlock(elements=[mrkdwn(showing)]))
+    nav = []
+    if page > 0:
+        nav.append(button(label(who.locale, "previous"), "home_page_prev", str(page - 1)))
+    if end < listing.total:
+        nav.append(button(label(who.locale, "next"), "home_page_next", str(page + 1)))
+    blocks.append(ActionsBlock(block_id="home_pages", elements=nav))
+    return blocks
+
+
+async def _team_summary(deps: SlackDeps, who: Who, actor: Salesperson) -> list[Block]:
     f = who.f
-    pipeline = await deps.runtime.service.pipeline(who.actor, "team")
+    pipeline = await deps.runtime.service.pipeline(actor, "team")
     blocks: list[Block] = [HeaderBlock(text=plain(label(who.locale, "home_team"), HEADER_TEXT))]
     for part in pipeline.cycles[:TEAM_CYCLES]:
         lines = [
@@ -149,13 +158,14 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         # Events are acknowledged by Bolt on arrival; opening the Home tab changes nothing.
         await deps.handle("app_home_opened", None, body, client, work)
 
-    @app.action("home_page")
+    @app.action(PAGE_ACTIONS)
     async def home_page(
         ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
     ) -> None:
         async def work(_acked: Acker) -> None:
             who = await deps.who(client, body)
-            page = int(action.get("value") or 0) if str(action.get("value") or "0").isdigit() else 0
+            value = str(action.get("value") or "0")
+            page = int(value) if value.isdigit() and len(value) < 7 else 0
             await publish_home(deps, client, who, page=page)
 
         await deps.handle("home_page", ack, body, client, work)
