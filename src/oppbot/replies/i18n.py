@@ -54,6 +54,8 @@ EN: dict[str, str] = {
     "bad_status": "Unknown status {status}.",
     "stage_in_use": "Stage {stage} of {no} no longer exists in its cycle.",
     "invalid_date_formula": "{formula} is not a date formula (examples: 10D, 2W, 1M+10D).",
+    "amount_too_large": "That amount is too large: the most oppbot accepts is {max}.",
+    "date_out_of_range": "{date} is out of range: dates go from {min} to {max}.",
     "not_linked": "Hi! I don't know you yet: ask an admin to link your account (`link @you CODE`).",
     "internal_error": "Sorry, something went wrong on my side. Nothing was changed; please try again.",
     # notices
@@ -187,6 +189,8 @@ IT: dict[str, str] = {
     "bad_status": "Stato sconosciuto: {status}.",
     "stage_in_use": "La fase {stage} di {no} non esiste più nel suo ciclo.",
     "invalid_date_formula": "{formula} non è una formula di data (esempi: 10D, 2W, 1M+10D).",
+    "amount_too_large": "L'importo è troppo grande: il massimo che oppbot accetta è {max}.",
+    "date_out_of_range": "{date} è fuori intervallo: le date vanno dal {min} al {max}.",
     "not_linked": "Ciao! Non ti conosco ancora: chiedi a un amministratore di collegarti (`link @te CODICE`).",
     "internal_error": "Scusa, qualcosa è andato storto da parte mia. Non è cambiato nulla; riprova.",
     "created": "Creata {no}.",
