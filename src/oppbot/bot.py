@@ -75,7 +75,9 @@ class Bot:
     async def handle(self, text: str, ctx: Context, *, request_key: str | None = None) -> Reply:
         """Parse and run; bad input and broken rules become an ErrorReply, never an exception."""
         try:
-            command = grammar.parse(text, today=self.service.today(ctx.tz), locale=ctx.locale)
+            command = grammar.parse(
+                text, today=self.service.today(ctx.tz), locale=ctx.locale, currency=self.service.currency
+            )
         except grammar.ParseError as exc:
             return ErrorReply(exc.code, exc.message(ctx.locale))
         return await self.run(command, ctx, request_key=request_key)

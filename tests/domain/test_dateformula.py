@@ -130,3 +130,23 @@ def test_terms_applied_in_order_not_merged() -> None:
 def test_quarter_and_year_negative() -> None:
     assert calc_date("-1Q", date(2026, 5, 31)) == date(2026, 2, 28)
     assert calc_date("-1Y", date(2028, 2, 29)) == date(2027, 2, 28)
+
+
+# --- the calendar's ends (issue 11): arithmetic saturates instead of raising ----------------------------
+@pytest.mark.parametrize(
+    ("formula", "base", "expected"),
+    [
+        ("14D", date(9999, 12, 25), date.max),
+        ("1Y", date(9999, 1, 1), date.max),
+        ("9999Y", date(2999, 12, 31), date.max),
+        ("1Q", date(9999, 11, 30), date.max),
+        ("9999W", date(9900, 1, 1), date.max),
+        ("-1D", date.min, date.min),
+        ("-9999Y", date(2026, 1, 1), date.min),
+        ("-1M", date(1, 1, 31), date.min),
+        ("1D+9999Y-9999Y", date(9000, 1, 1), date.max),  # saturated is final: "beyond the calendar"
+        ("1D", date(9999, 12, 30), date(9999, 12, 31)),  # the last real day is still computed
+    ],
+)
+def test_calc_date_never_raises_at_the_calendars_ends(formula: str, base: date, expected: date) -> None:
+    assert calc_date(formula, base) == expected

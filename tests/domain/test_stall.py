@@ -127,3 +127,28 @@ def test_stalled_before_examples() -> None:
     assert stalled_before("14D", d("2026-11-24")) == d("2026-11-10")
     # 1M as of 2026-03-01: 01-31 and 01-29 are due 02-28 (stalled); 02-01 is due 03-01 (not).
     assert stalled_before("1M", d("2026-03-01")) == d("2026-02-01")
+
+
+# --- far dates (issue 11): the stall rule never overflows -------------------------------------------------
+@pytest.mark.parametrize("last", [date(9999, 12, 25), date.max, date(2999, 12, 31)])
+@pytest.mark.parametrize("formula", ["", "1Y", "9999Y", "9999D"])
+def test_far_last_change_is_not_stalled_and_does_not_raise(last: date, formula: str) -> None:
+    assert stall_due(formula, "14D", last) >= last
+    assert days_overdue(opp(last=last), formula, "14D", d("2026-11-24")) is None
+
+
+@pytest.mark.parametrize("as_of", [date.min, date(1, 1, 20), date.max, date(9999, 12, 25)])
+@pytest.mark.parametrize("formula", ["14D", "1M+10D", "9999Y"])
+def test_stall_cutoff_at_the_calendars_ends(as_of: date, formula: str) -> None:
+    cutoff = stalled_before(formula, as_of)
+    assert cutoff <= as_of
+    assert calc_date(formula, cutoff) >= as_of
+    if cutoff > date.min:
+        assert calc_date(formula, cutoff - timedelta(days=1)) < as_of or formula == "9999Y"
+
+
+def test_overdue_days_from_the_first_date_ever() -> None:
+    assert (
+        days_overdue(opp(last=date.min), "", "14D", date(1900, 1, 1))
+        == (date(1900, 1, 1) - date(1, 1, 15)).days
+    )

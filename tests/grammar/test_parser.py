@@ -414,3 +414,45 @@ def test_garbage_only_raises_parse_error() -> None:
             assert e.message("en") and e.message("it")
             outcomes["error"] += 1
     assert outcomes["error"] > 0
+
+
+# ---------------------------------------------------------------------------------------------- issue 11
+
+
+def test_control_characters_are_dropped_and_breaks_separate_words() -> None:
+    cmd = p('new CT1 "Ch\x00airs\tand\r\ntables\x07" value=1\x000 close=2026-12-31')
+    assert isinstance(cmd, NewOpportunity)
+    assert (cmd.description, cmd.value) == ("Chairs and tables", Decimal(10))
+    assert p("contacts Ro\x00sa\x1b") == Contacts("Rosa")
+    assert p("update 1\nvalue=10\u2028chances=40") == Move(
+        "update", "OP000001", Decimal(10), 40, None, None, None
+    )
+    assert p('quote 1 "SQ\x00-1"') == SetQuote("OP000001", "SQ-1")
+    lose = p('lose 1 PRICE "Too\x00 much\nmoney"')
+    assert isinstance(lose, CloseOpportunity) and lose.reason == "Too much money"
+    assert p("\x00") == Help(None)
+
+
+def test_error_messages_echo_no_control_characters() -> None:
+    e = err("list all stage=\x00x\x07")
+    assert "\x00" not in e.message("en") and "\x07" not in e.message("en")
+    assert "\x00" not in ParseError("bad_money", {"value": "1\x002"}).message("it")
+
+
+def test_amounts_above_the_maximum_with_the_running_currency() -> None:
+    with pytest.raises(ParseError) as info:
+        parse("update OP5 value=922337203685478", today=TODAY, currency="EUR")
+    assert info.value.code == "amount_too_large"
+    assert "€999,999,999,999.99" in info.value.message("en")
+    with pytest.raises(ParseError) as info:
+        parse("win 5 amount=1,000,000,000,000", today=TODAY, locale="it", currency="EUR")
+    assert "999.999.999.999,99\u00a0€" in info.value.message("it")
+    assert parse("win 5 amount=999999999999.99", today=TODAY, currency="EUR") == CloseOpportunity(
+        "OP000005", True, None, None, Decimal("999999999999.99"), None
+    )
+
+
+def test_the_issues_far_dates_are_refused() -> None:
+    e = err("update OP000005 date=9999-12-25 close=9999-12-31")
+    assert e.code == "date_out_of_range"
+    assert "1900-01-01" in e.message("en") and "2999-12-31" in e.message("en")

@@ -52,12 +52,62 @@ def test_parse_money_keeps_decimal_digits() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["abc", "5x", "1.2.3,4,5", "", "  ", "1e999999", "1,2,3.4.5", "50.00.00", "€", "1.", "--5", "9" * 40],
+    [
+        "abc",
+        "5x",
+        "1.2.3,4,5",
+        "",
+        "  ",
+        "1e999999",
+        "1,2,3.4.5",
+        "50.00.00",
+        "€",
+        "1.",
+        "--5",
+        "1." + "1" * 40,
+    ],
 )
 def test_parse_money_rejects_garbage(text: str) -> None:
     with pytest.raises(ParseError) as err:
         parse_money(text, "en")
     assert err.value.code == "bad_money"
+
+
+# --- the largest amount (issue 11: 922337203685478 overflowed the store) -------------------------------
+@pytest.mark.parametrize(
+    "text",
+    ["922337203685478", "1000000000000", "1000000M", "1.000.000.000.000,00", "€ 1 000 000 000 000", "9" * 40,
+     "999999999999.999", "1000000000k", "1,000,000,000,000.00 EUR"],
+)  # fmt: skip
+def test_parse_money_refuses_amounts_above_the_maximum(text: str) -> None:
+    with pytest.raises(ParseError) as err:
+        parse_money(text, "en", "EUR")
+    assert err.value.code == "amount_too_large"
+    assert "the most oppbot accepts is €999,999,999,999.99" in err.value.message("en")
+    assert "il massimo che oppbot accetta è 999.999.999.999,99\u00a0€" in err.value.message("it")
+
+
+@pytest.mark.parametrize(
+    ("text", "currency", "expected"),
+    [
+        ("999,999,999,999.99", "EUR", "999999999999.99"),
+        ("999999999999.99", None, "999999999999.99"),
+        ("999999999999", "JPY", "999999999999"),
+        ("999999999999.999", "KWD", "999999999999.999"),
+        ("-922337203685478", "EUR", "-922337203685478"),  # negative: the domain says "more than zero"
+    ],
+)
+def test_parse_money_accepts_up_to_the_maximum(text: str, currency: str | None, expected: str) -> None:
+    assert parse_money(text, "en", currency) == Decimal(expected)
+
+
+def test_the_maximum_depends_on_the_currencys_decimals() -> None:
+    with pytest.raises(ParseError) as err:
+        parse_money("999999999999.5", "en", "JPY")
+    assert "¥999,999,999,999" in err.value.message("en")
+    with pytest.raises(ParseError) as err:
+        parse_money("1000000000000", "en")  # no currency known: the limit, named without a symbol
+    assert "the most oppbot accepts is 999,999,999,999.99." in err.value.message("en")
 
 
 @pytest.mark.parametrize(
@@ -125,3 +175,27 @@ def test_normalize_opportunity_no_rejects(text: str) -> None:
     with pytest.raises(ParseError) as err:
         normalize_opportunity_no(text)
     assert err.value.code == "bad_opportunity_no"
+
+
+# --- dates in range (issue 11: 9999-12-25 overflowed the stall rule) -------------------------------------
+@pytest.mark.parametrize("text", ["9999-12-25", "9999-12-31", "3000-01-01", "1899-12-31", "0001-01-01",
+                                  "31/12/9999", "1/1/1000"])  # fmt: skip
+def test_parse_date_refuses_dates_out_of_range(text: str) -> None:
+    with pytest.raises(ParseError) as err:
+        parse_date(text, TODAY, "en")
+    assert err.value.code == "date_out_of_range"
+    assert err.value.message("en").startswith(
+        f"“{text}” is out of range: dates go from 1900-01-01 to 2999-12-31"
+    )
+    assert "le date vanno dal 1900-01-01 al 2999-12-31" in err.value.message("it")
+
+
+@pytest.mark.parametrize("text", ["1900-01-01", "2999-12-31", "in 972 years"])
+def test_parse_date_accepts_the_range_ends(text: str) -> None:
+    assert datetime.date(1900, 1, 1) <= parse_date(text, TODAY, "en") <= datetime.date(2999, 12, 31)
+
+
+def test_far_relative_dates_are_out_of_range() -> None:
+    with pytest.raises(ParseError) as err:
+        parse_date("in 9000 years", TODAY, "en")
+    assert err.value.code == "date_out_of_range"

@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 
 from oppbot.domain.dateformula import calc_date
+from oppbot.domain.dates import check_date
 from oppbot.domain.enums import ActionTaken, ActionType, CloseType, OpportunityStatus
 from oppbot.domain.errors import DomainError
 from oppbot.domain.model import (
@@ -23,8 +24,9 @@ from oppbot.domain.model import (
     SalesCycleStage,
     Task,
 )
-from oppbot.domain.money import round_money
+from oppbot.domain.money import check_amount, round_money
 from oppbot.domain.probability import calcd_current_value, probability_pct
+from oppbot.domain.text import clean_text
 
 MAX_DESCRIPTION = 100
 MAX_REASON = 250
@@ -88,6 +90,8 @@ def _date_of_change(
     opp: Opportunity, active: OpportunityEntry | None, given: date | None, today: date
 ) -> date:
     last = active.date_of_change if active else None
+    if given is not None:
+        check_date(given)
     dc = given if given is not None else max(today, last) if last else today
     if last is not None and dc < last:
         raise DomainError("date_before_last_change", no=opp.no, last=last)
@@ -98,7 +102,7 @@ def _date_of_change(
 
 def check_description(description: str | None) -> str:
     """An opportunity's description: required, at most MAX_DESCRIPTION characters (spec 2.6)."""
-    text = (description or "").strip()
+    text = clean_text(description or "").strip()
     if not text:
         raise DomainError("description_required")
     if len(text) > MAX_DESCRIPTION:
@@ -111,7 +115,7 @@ def check_value(value: Decimal | None, currency: str) -> Decimal:
     rounded = None if value is None else round_money(value, currency)
     if rounded is None or rounded <= 0:
         raise DomainError("value_not_positive")
-    return rounded
+    return check_amount(rounded, currency)
 
 
 def check_chances(chances: int | None) -> int:
@@ -132,7 +136,7 @@ def _close_date(
     """Rule E of spec 4.1."""
     formula = target.date_formula
     previous = active.estimated_close_date if active else None
-    ecd: date | None = given
+    ecd: date | None = None if given is None else check_date(given)
     if ecd is None and action == ActionType.UPDATE and previous is not None and previous >= dc:
         ecd = previous
     if ecd is None and formula:
@@ -378,11 +382,12 @@ def close(
         calcd = round_money(amount, currency)
         if calcd <= 0:
             raise DomainError("won_amount_not_positive")
+        check_amount(calcd, currency)
     elif inp.won_amount is not None:
         raise DomainError("won_amount_not_allowed")
     else:
         calcd = round_money(Decimal(0), currency)
-    reason = (inp.close_reason or "").strip() or None
+    reason = clean_text(inp.close_reason or "").strip() or None
     if reason is not None and len(reason) > MAX_REASON:
         raise DomainError("reason_too_long", max=MAX_REASON)
     entry = OpportunityEntry(
@@ -422,7 +427,7 @@ def set_quote(opp: Opportunity, reference: str | None, expected_version: int | N
     """Set or clear the sales quote reference (only while in progress)."""
     check_changeable(opp, expected_version)
     _check_in_progress(opp)
-    ref = (reference or "").strip() or None
+    ref = clean_text(reference or "").strip() or None
     if ref is not None and len(ref) > MAX_QUOTE_REF:
         raise DomainError("quote_too_long", max=MAX_QUOTE_REF)
     opp.quote_ref = ref

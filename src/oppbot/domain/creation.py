@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 from oppbot.domain.actions import check_chances, check_description, check_value
+from oppbot.domain.dates import check_date
 from oppbot.domain.enums import Priority
 from oppbot.domain.errors import DomainError
 from oppbot.domain.model import Contact, Opportunity, SalesCycle
@@ -25,6 +26,7 @@ def new_opportunity(
     currency: str,
 ) -> Opportunity:
     """A not-started opportunity with its planned values checked; the caller gives it a number."""
+    check_date(creation_date)
     opp = Opportunity(
         no="",
         description=check_description(description),
@@ -45,6 +47,8 @@ def validate_planned(
     """`new`: planned values, when given, pass 4.1's checks with dc = creation date."""
     checked_value = check_value(value, currency) if value is not None else None
     checked_chances = check_chances(chances) if chances is not None else None
+    if close_date is not None:
+        check_date(close_date)
     if close_date is not None and close_date < opp.creation_date:
         raise DomainError("close_date_before_change", close=close_date, dc=opp.creation_date)
     opp.estimated_value, opp.chances_pct, opp.estimated_close_date = (

@@ -49,17 +49,25 @@ def normalize_formula(text: str, *, allow_negative: bool = True) -> str:
 
 
 def calc_date(formula: str, base: date) -> date:
-    """Apply the terms one at a time, left to right (BC's CalcDate; month ends clamp)."""
+    """Apply the terms one at a time, left to right (BC's CalcDate; month ends clamp).
+
+    Never raises for a valid formula: a result beyond the calendar's ends (years 1 and 9999)
+    saturates to date.max or date.min, which every caller reads as "never" or "always".
+    """
     result = base
     for amount, unit in parse_formula(formula):
         if unit == "D":
-            result += relativedelta(days=amount)
+            delta = relativedelta(days=amount)
         elif unit == "W":
-            result += relativedelta(days=7 * amount)
+            delta = relativedelta(days=7 * amount)
         elif unit == "M":
-            result += relativedelta(months=amount)
+            delta = relativedelta(months=amount)
         elif unit == "Q":
-            result += relativedelta(months=3 * amount)
+            delta = relativedelta(months=3 * amount)
         else:
-            result += relativedelta(years=amount)
+            delta = relativedelta(years=amount)
+        try:
+            result += delta
+        except (OverflowError, ValueError):  # timedelta overflows; replace() refuses year 10000
+            return date.max if amount > 0 else date.min
     return result

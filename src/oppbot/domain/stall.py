@@ -45,7 +45,9 @@ def stalled_before(formula: str, as_of: date) -> date:
     opportunities of one formula are exactly those whose last change is before this cutoff. That
     turns the stall scan into one indexed range predicate per distinct formula.
     """
-    low, high = as_of - timedelta(days=_SEARCH_DAYS), as_of
+    # Near the calendar's start the horizon is cut at date.min (subtracting would overflow).
+    low = as_of - timedelta(days=min(_SEARCH_DAYS, (as_of - date.min).days))
+    high = as_of
     # Invariant: calc_date(formula, high) >= as_of (formulas are non-negative); find the least such day.
     while low < high:
         mid = low + (high - low) // 2

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+from oppbot.domain.money import format_amount
+from oppbot.domain.text import clean_text
 from oppbot.grammar.usage import USAGE
 
 # code → (English, Italian). Placeholders come from ParseError.params; missing ones render empty.
@@ -33,6 +37,14 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "bad_money": (
         "“{value}” is not an amount (e.g. 50000, 50k, 1.2M, € 50.000,00).",
         "“{value}” non è un importo (ad es. 50000, 50k, 1,2M, € 50.000,00).",
+    ),
+    "amount_too_large": (
+        "“{value}” is too large: the most oppbot accepts is {max}.",
+        "“{value}” è troppo grande: il massimo che oppbot accetta è {max}.",
+    ),
+    "date_out_of_range": (
+        "“{value}” is out of range: dates go from {min} to {max}.",
+        "“{value}” è fuori intervallo: le date vanno dal {min} al {max}.",
     ),
     "bad_date": (
         '“{value}” is not a date I understand (e.g. 2026-12-31, 31/12/2026, tomorrow, "next friday").',
@@ -97,6 +109,11 @@ class _Blank(dict[str, str]):
         return ""
 
 
+def _echo(value: str) -> str:
+    value = clean_text(value)
+    return value if len(value) <= 60 else value[:57] + "…"
+
+
 class ParseError(Exception):
     """Raised for every input the grammar refuses; `message(locale)` is what the user should read."""
 
@@ -120,8 +137,10 @@ class ParseError(Exception):
     def message(self, locale: str = "en") -> str:
         italian = locale.lower().startswith("it")
         en, it = _MESSAGES.get(self.code, _FALLBACK)
-        # Long user input is shortened so the reply stays readable.
-        params = _Blank({k: (v if len(v) <= 60 else v[:57] + "…") for k, v in self.params.items()})
+        # User input is echoed cleaned and shortened, so the reply stays readable.
+        params = _Blank({k: _echo(v) for k, v in self.params.items()})
+        if self.code == "amount_too_large":
+            params["max"] = format_amount(Decimal(self.params["max"]), self.params.get("currency"), locale)
         parts = [(it if italian else en).format_map(params)]
         if self.suggestion:
             hint = f"`{self.suggestion}`"

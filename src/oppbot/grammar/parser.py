@@ -97,8 +97,9 @@ _OPP_PREFIX_RE = re.compile(r"^/opp(?:\s+|$)", re.IGNORECASE)
 class _Args:
     """The tokens after the verb, split into positionals and validated options."""
 
-    def __init__(self, verb: str, tokens: list[Token]) -> None:
+    def __init__(self, verb: str, tokens: list[Token], currency: str | None = None) -> None:
         self.verb = verb
+        self.currency = currency
         self.positional: list[Token] = [t for t in tokens if t.key is None]
         self.options: dict[str, Token] = {}
         allowed = _VERB_OPTIONS.get(verb, frozenset())
@@ -139,8 +140,11 @@ class _Args:
             raise ParseError("unexpected_argument", {"value": self.positional[0].value}, verb=self.verb)
 
 
-def parse(text: str, *, today: datetime.date, locale: str = "en") -> Command:
-    """Parse one chat command. Raises ParseError (only) for anything it cannot accept."""
+def parse(text: str, *, today: datetime.date, locale: str = "en", currency: str | None = None) -> Command:
+    """Parse one chat command. Raises ParseError (only) for anything it cannot accept.
+
+    `currency` (the one oppbot runs in) makes the largest accepted amount exact in its minor unit.
+    """
     if not isinstance(text, str):
         raise ParseError("unknown_command", {"word": repr(text)[:40]})
     if len(text) > MAX_LENGTH:
@@ -166,7 +170,7 @@ def parse(text: str, *, today: datetime.date, locale: str = "en") -> Command:
             and tokens[0].value.lower() in _HELP_WORDS
         ):
             return Help(verb)  # `new help`, `skip ?`
-        return _PARSERS[verb](_Args(verb, tokens), today, locale)
+        return _PARSERS[verb](_Args(verb, tokens, currency), today, locale)
     except ParseError as exc:
         exc.verb = exc.verb or verb  # value parsers don't know the verb; its usage line is the best hint
         raise
@@ -190,7 +194,7 @@ def _help(args: _Args, today: datetime.date, locale: str) -> Command:
 
 
 def _money(args: _Args, key: str, locale: str) -> Decimal | None:
-    return args.get(key, lambda v: parse_money(v, locale))
+    return args.get(key, lambda v: parse_money(v, locale, args.currency))
 
 
 def _date(args: _Args, key: str, today: datetime.date, locale: str) -> datetime.date | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from oppbot.domain.text import clean_text
 from oppbot.grammar.errors import ParseError
 
 # Typographic quotes as chat clients (and phone keyboards) insert them → ASCII.
@@ -33,7 +34,8 @@ class Token:
 
 
 def normalize_text(text: str) -> str:
-    return text.translate(_QUOTE_MAP)
+    """Control characters out (breaks and tabs become spaces), typographic quotes to ASCII."""
+    return clean_text(text).translate(_QUOTE_MAP)
 
 
 def _raw_words(text: str) -> list[list[tuple[str, bool]]]:

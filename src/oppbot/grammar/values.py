@@ -11,6 +11,8 @@ from decimal import Decimal, InvalidOperation
 
 from dateutil.relativedelta import relativedelta
 
+from oppbot.domain.dates import MAX_DATE, MIN_DATE, date_in_range
+from oppbot.domain.money import max_amount
 from oppbot.grammar.errors import ParseError
 
 __all__ = [
@@ -40,11 +42,16 @@ _MONEY_RE = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 _MULTIPLIERS = {"k": 1000, "thousand": 1000}
-_MAX_MONEY_DIGITS = 18  # beyond this no real opportunity value exists; it would only overflow storage
+_MAX_MONEY_DIGITS = 18  # caps the work on absurd input; the real limit is domain.money.max_amount
 
 
 def _bad_money(text: str) -> ParseError:
     return ParseError("bad_money", {"value": text})
+
+
+def _too_large(text: str, currency: str | None) -> ParseError:
+    limit = str(max_amount(currency))
+    return ParseError("amount_too_large", {"value": text, "max": limit, "currency": currency or ""})
 
 
 def _valid_groups(groups: list[str]) -> bool:
@@ -80,11 +87,13 @@ def _split_number(num: str, has_multiplier: bool) -> tuple[str, str] | None:
     return whole or "0", frac
 
 
-def parse_money(text: str, locale: str = "en") -> Decimal:
+def parse_money(text: str, locale: str = "en", currency: str | None = None) -> Decimal:
     """Parse an amount such as `50k`, `1,2M`, `€ 50.000,00` or `EUR 50,000.00` into a Decimal.
 
     The separator rule is the same in every locale (the last of `.`/`,` is decimal when both appear),
     so `locale` is accepted for symmetry with parse_date and future locale-specific tweaks.
+    Amounts above domain.money.max_amount(currency) are refused (`amount_too_large`); `currency`
+    only makes that limit, and the message naming it, exact.
     """
     raw = text
     s = text.strip().replace("\u00a0", " ").replace("\u202f", " ")
@@ -100,8 +109,10 @@ def parse_money(text: str, locale: str = "en") -> Decimal:
     if split is None:
         raise _bad_money(raw)
     whole, frac = split
-    if not (whole + frac).isdigit() or len(whole.lstrip("0")) + len(frac) > _MAX_MONEY_DIGITS:
+    if not (whole + frac).isdigit() or len(frac) > _MAX_MONEY_DIGITS:
         raise _bad_money(raw)
+    if len(whole.lstrip("0")) > _MAX_MONEY_DIGITS:  # above the limit whatever follows: not worth computing
+        raise _too_large(raw, currency)
     try:
         amount = Decimal(f"{whole}.{frac}" if frac else whole)
     except InvalidOperation as exc:  # defensive: the checks above should make this unreachable
@@ -112,6 +123,8 @@ def parse_money(text: str, locale: str = "en") -> Decimal:
             amount = amount.quantize(Decimal(1))  # 1.2M → 1200000, not 1200000.0
     if (m.group("sign") or m.group("sign2")) in ("-", "−"):
         amount = -amount
+    if amount > max_amount(currency):
+        raise _too_large(raw, currency)
     return amount
 
 
@@ -229,7 +242,7 @@ def _relative_date(s: str, today: datetime.date) -> datetime.date | None:
             }[unit]
             return today + delta
         except (ValueError, OverflowError):
-            return None
+            return datetime.date.max  # past the calendar: reported as out of range, not as gibberish
     if m := _END_RE.match(s):
         return _end_of(m.group("en") or _PERIODS_IT[m.group("it")], today)
     return None
@@ -263,6 +276,10 @@ def parse_date(text: str, today: datetime.date, locale: str = "en") -> datetime.
             found = _dateparser_date(s, today)
     if found is None:
         raise _bad_date(text)
+    if not date_in_range(found):
+        raise ParseError(
+            "date_out_of_range", {"value": text, "min": MIN_DATE.isoformat(), "max": MAX_DATE.isoformat()}
+        )
     return found
 
 

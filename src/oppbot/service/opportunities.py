@@ -17,6 +17,7 @@ from oppbot.domain.enums import ActionTaken, ActionType, OpportunityStatus, Prio
 from oppbot.domain.errors import DomainError
 from oppbot.domain.model import Contact, Opportunity, SalesCycle, Salesperson
 from oppbot.domain.stall import days_overdue, stall_due
+from oppbot.domain.text import clean_text
 from oppbot.service.auth import ReadScope, may_change, require_admin, require_change, require_read
 from oppbot.service.reporting import ReportingMixin
 from oppbot.service.scopes import default_scope, scope_owners
@@ -133,7 +134,7 @@ class OpportunityService(ReportingMixin):
 
     async def contacts(self, text: str, limit: int = 10) -> list[Contact]:
         async with self.uow() as uow:
-            return await uow.repo.find_contacts(text, limit)
+            return await uow.repo.find_contacts(clean_text(text), limit)
 
     async def salespeople(self) -> list[Salesperson]:
         async with self.uow() as uow:
@@ -316,6 +317,10 @@ class OpportunityService(ReportingMixin):
         request_key: str | None = None,
     ) -> ActionResult:
         """`new`: create, and by default activate the first stage in the same transaction."""
+        # Forms send their fields here as typed: no control character may reach the store.
+        contact = clean_text(contact or "")
+        cycle = clean_text(cycle) if cycle else cycle
+        owner = clean_text(owner) if owner else owner
         today = self.today(tz)
         async with self.uow(write=True) as uow:
             repo = uow.repo

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from oppbot.domain.enums import OpportunityStatus
 from oppbot.domain.statistics import Totals
-from oppbot.store.orm import OpportunityEntryRow, OpportunityRow
+from oppbot.store.orm import Money, OpportunityEntryRow, OpportunityRow
 
 # What figures can be grouped by, by name, so the service needs no table knowledge.
 GROUPS: dict[str, sa.ColumnElement[Any]] = {
@@ -21,9 +21,29 @@ GROUPS: dict[str, sa.ColumnElement[Any]] = {
 }
 
 
-def _dec(value: Any) -> Decimal:
-    """SUM() keeps the column's ScaledDecimal type, so sums arrive already unscaled; NULL means none."""
-    return Decimal(0) if value is None else Decimal(value)
+# Money is a BIGINT of ten-thousandths, and SQLite's SUM() of integers fails with "integer overflow"
+# past 2**63 (two amounts of 5e14 do it). So every money sum is taken in two parts, quotient and
+# remainder by _SPLIT (each part of any BIGINT is below 10**10, so their sums stay below 2**63 up
+# to 900 million rows), and the parts are joined in Python as exact Decimals. PostgreSQL would sum
+# BIGINT as NUMERIC anyway; one query for both keeps the two databases answering alike.
+_SPLIT = 10**9
+
+
+def _money_sum(column: Any, where: sa.ColumnElement[bool] | None = None) -> list[sa.ColumnElement[Any]]:
+    """The two SQL aggregates of an exact money sum (see _SPLIT); `_joined` puts them back together."""
+    raw = sa.type_coerce(column, sa.BigInteger)  # the stored integer, not the ScaledDecimal
+    parts = [
+        sa.func.sum(raw.op("/", return_type=sa.BigInteger)(_SPLIT)),  # integer division on both
+        sa.func.sum(raw % _SPLIT),
+    ]
+    return [p if where is None else p.filter(where) for p in parts]
+
+
+def _joined(high: Any, low: Any) -> Decimal:
+    """The exact sum from its two parts, unscaled; NULL (no rows) means none."""
+    if high is None:
+        return Decimal(0)
+    return (Decimal(int(high)) * _SPLIT + Decimal(int(low))).scaleb(-Money.scale)
 
 
 class StatisticsQueries:
@@ -51,10 +71,10 @@ class StatisticsQueries:
             sa.func.count().filter(is_open),
             sa.func.count().filter(status == OpportunityStatus.WON),
             sa.func.count().filter(status == OpportunityStatus.LOST),
-            sa.func.sum(OpportunityRow.estimated_value).filter(is_open),
-            sa.func.sum(OpportunityRow.calcd_current_value).filter(is_open),
-            sa.func.sum(OpportunityRow.calcd_current_value).filter(status == OpportunityStatus.WON),
             sa.func.sum(self._days_to_close()).filter(closed),
+            *_money_sum(OpportunityRow.estimated_value, is_open),
+            *_money_sum(OpportunityRow.calcd_current_value, is_open),
+            *_money_sum(OpportunityRow.calcd_current_value, status == OpportunityStatus.WON),
         )
         if owners is not None:
             query = query.where(OpportunityRow.salesperson_code.in_(owners))
@@ -70,10 +90,10 @@ class StatisticsQueries:
                 open=v[1],
                 won=v[2],
                 lost=v[3],
-                pipeline_estimated_value=_dec(v[4]),
-                pipeline_calcd_value=_dec(v[5]),
-                won_value=_dec(v[6]),
-                days_to_close_sum=int(v[7] or 0),
+                days_to_close_sum=int(v[4] or 0),
+                pipeline_estimated_value=_joined(v[5], v[6]),
+                pipeline_calcd_value=_joined(v[7], v[8]),
+                won_value=_joined(v[9], v[10]),
             )
         return result
 
@@ -98,8 +118,8 @@ class StatisticsQueries:
             sa.select(
                 o.salesperson_code,
                 sa.func.count(),
-                sa.func.sum(e.estimated_value),
-                sa.func.sum(e.calcd_current_value),
+                *_money_sum(e.estimated_value),
+                *_money_sum(e.calcd_current_value),
             )
             .join(o, o.no == e.opportunity_no)
             .where(e.active.is_(True))
@@ -108,4 +128,7 @@ class StatisticsQueries:
         if owners is not None:
             query = query.where(o.salesperson_code.in_(owners))
         rows = await self.session.execute(query)
-        return {code: (int(n), _dec(est), _dec(calcd)) for code, n, est, calcd in rows}
+        return {
+            code: (int(n), _joined(est_high, est_low), _joined(calcd_high, calcd_low))
+            for code, n, est_high, est_low, calcd_high, calcd_low in rows
+        }

@@ -12,9 +12,11 @@ from typing import Annotated, TypeVar
 from pydantic import BeforeValidator, ValidationInfo
 
 from oppbot.domain.dateformula import calc_date, normalize_formula
+from oppbot.domain.dates import MAX_DATE, MIN_DATE, date_in_range
 from oppbot.domain.enums import CloseType, ContactType, Priority, ProbabilityCalculation, Role
 from oppbot.domain.errors import DomainError
-from oppbot.domain.money import round_money
+from oppbot.domain.money import format_amount, max_amount, round_money
+from oppbot.domain.text import clean_text
 
 MAX_TEXT = 100
 MAX_EMAIL = 200
@@ -37,7 +39,7 @@ def _code(max_len: int) -> Callable[[object], str]:
             )
         if not isinstance(value, (str, int)):
             raise ValueError(f"must be a code of 1-{max_len} characters")
-        text = str(value).strip().upper()
+        text = clean_text(str(value)).strip().upper()
         if not text or len(text) > max_len or any(c.isspace() for c in text):
             raise ValueError(f"must be a code of 1-{max_len} characters without spaces")
         return text
@@ -60,7 +62,7 @@ def _text(max_len: int) -> Callable[[object], str]:
             return ""
         if isinstance(value, bool) or not isinstance(value, (str, int, float, Decimal, date)):
             raise ValueError("must be text")
-        text = str(value).strip()
+        text = clean_text(str(value)).strip()
         if len(text) > max_len:
             raise ValueError(f"must be at most {max_len} characters")
         return text
@@ -152,11 +154,20 @@ def _money(value: object, info: ValidationInfo) -> Decimal:
     currency = (info.context or {}).get("currency")
     if currency and round_money(amount, currency) != amount:
         raise ValueError(f"has more decimals than {currency} allows")
+    if amount > (limit := max_amount(currency)):
+        raise ValueError(f"must be at most {format_amount(limit, currency)}")
     return amount
 
 
 def _when(value: object, info: ValidationInfo) -> date:
     """An absolute date, or a signed date formula relative to the load day (`-40D`, `+2W`)."""
+    found = _date_or_formula(value, info)
+    if not date_in_range(found):
+        raise ValueError(f"must be a date from {MIN_DATE} to {MAX_DATE}")
+    return found
+
+
+def _date_or_formula(value: object, info: ValidationInfo) -> date:
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
@@ -189,9 +200,9 @@ def _formula(value: object) -> str:
 
 
 def _chat_id(value: object) -> str:
-    if not isinstance(value, str) or not value.strip() or len(value.strip()) > MAX_CHAT_ID:
+    text = clean_text(value).strip() if isinstance(value, str) else ""
+    if not text or len(text) > MAX_CHAT_ID:
         raise ValueError("must be a chat id like T0DEMO or U0DEMO1")
-    text = value.strip()
     if any(c.isspace() for c in text):
         raise ValueError("must be a chat id without spaces")
     return text
