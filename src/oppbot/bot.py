@@ -79,7 +79,10 @@ class Bot:
                 text, today=self.service.today(ctx.tz), locale=ctx.locale, currency=self.service.currency
             )
         except grammar.ParseError as exc:
-            return ErrorReply(exc.code, exc.message(ctx.locale))
+            message = exc.message(ctx.locale)
+            if exc.no:  # every reply names the opportunity it concerns (the usage line is only an example)
+                message = t(ctx.locale, "about_opportunity", no=exc.no, text=message)
+            return ErrorReply(exc.code, message)
         return await self.run(command, ctx, request_key=request_key)
 
     async def run(

@@ -135,3 +135,30 @@ async def test_every_refusal_through_the_bot_names_the_opportunity(
     assert "OP000001" in reply.message, reply.message
     seen |= {"duplicate_request", "changed_meanwhile"}
     assert seen == OPPORTUNITY_ERRORS - UNREACHABLE
+
+
+@pytest.mark.parametrize("locale", ["en", "it"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "update OP000002 chances=150",
+        "skip op2 to=x",
+        "next OP000002 value=abc",
+        "win OP000002 amount=abc",
+        "show OP000002 extra=1",
+        "update OP000002 close=9999-12-31",
+    ],
+)
+async def test_grammar_refusals_name_the_opportunity_they_concern(
+    bot: Bot, seeded: People, text: str, locale: str
+) -> None:
+    reply = await bot.handle(text, Context(seeded.ah, locale))
+    assert isinstance(reply, ErrorReply), reply
+    # The number leads: the usage line after it shows OP000001 only as an example.
+    assert reply.message.startswith("OP000002: "), reply.message
+
+
+async def test_grammar_refusals_without_an_opportunity_are_unchanged(bot: Bot, seeded: People) -> None:
+    reply = await bot.handle("list stage=abc", Context(seeded.ah, "en"))
+    assert isinstance(reply, ErrorReply)
+    assert not reply.message.startswith("OP")

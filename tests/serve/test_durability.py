@@ -160,6 +160,12 @@ class Server:
             self.proc.send_signal(sig)
         return self.proc.wait(timeout=60)
 
+    def kill(self) -> None:
+        """However the test ends, no server is left running."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
     def tail(self) -> str:
         return "\n".join(log.read_text(errors="replace")[-3000:] for log in self.logs)
 
@@ -229,41 +235,44 @@ async def test_every_acknowledged_click_survives_a_stop_mid_load(
     async with FakeSlack() as fake:
         fake.add_user(USER, name="Load Rep", email="load.rep@cronus.example")
         server = Server(database_url, fake.base_url, tmp_path)
-        server.start()
-        await server.healthy()
-        clicks = [Click(no, v, f"t-{no}-{uuid.uuid4().hex[:8]}") for no, v in sorted(versions.items())]
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
-            sender = SlackRequestSender(server.events_url(), SECRET, session=session)
-            enough = asyncio.Event()
-            load = asyncio.create_task(_load(sender, fake, clicks, enough))
-            await asyncio.wait_for(enough.wait(), 60)
-            code = await asyncio.to_thread(server.stop, sig)
-            await load
-            if sig == signal.SIGTERM:
-                assert code == 0, server.tail()
-
-            acked = [c for c in clicks if c.status == 200]
-            assert len(acked) >= STOP_AFTER_ACKS
-            assert len(acked) < CLICKS, "the stop came after the load: nothing was tested"
-            # Not acknowledged: refused while busy (503), not acked within Slack's 3 s (404), or no answer.
-            assert all(c.status in (200, 404, 503, None) for c in clicks), {c.status for c in clicks}
-
+        try:
             server.start()
             await server.healthy()
-            entries = await _entries(database_url)
-            lost = [c.no for c in acked if entries.get(c.no) != 2]
-            assert not lost, f"{len(lost)} acknowledged clicks lost or doubled, e.g. {lost[:5]}"
-            assert max(entries.values()) <= 2, "a click was carried out twice"
+            clicks = [Click(no, v, f"t-{no}-{uuid.uuid4().hex[:8]}") for no, v in sorted(versions.items())]
+            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
+                sender = SlackRequestSender(server.events_url(), SECRET, session=session)
+                enough = asyncio.Event()
+                load = asyncio.create_task(_load(sender, fake, clicks, enough))
+                await asyncio.wait_for(enough.wait(), 60)
+                code = await asyncio.to_thread(server.stop, sig)
+                await load
+                if sig == signal.SIGTERM:
+                    assert code == 0, server.tail()
 
-            # Slack (or the person) sends the unanswered clicks again, with the same trigger ids,
-            # until each is acknowledged.
-            sender = SlackRequestSender(server.events_url(), SECRET, session=session)
-            for _ in range(RETRY_ROUNDS):
-                if unanswered := [c for c in clicks if c.status != 200]:
-                    await _load(sender, fake, unanswered, None)
-            assert all(c.status == 200 for c in clicks), server.tail()
-        server.stop()
-        entries = await _entries(database_url)
-        assert sorted(set(entries.values())) == [2], "every click is in the ledger exactly once"
-        errors = [line for line in server.tail().splitlines() if " ERROR " in line or "Traceback" in line]
-        assert not errors, errors[:5]
+                acked = [c for c in clicks if c.status == 200]
+                assert len(acked) >= STOP_AFTER_ACKS
+                assert len(acked) < CLICKS, "the stop came after the load: nothing was tested"
+                # Not acknowledged: refused when busy (503), no ack within Slack's 3 s (404), no answer.
+                assert all(c.status in (200, 404, 503, None) for c in clicks), {c.status for c in clicks}
+
+                server.start()
+                await server.healthy()
+                entries = await _entries(database_url)
+                lost = [c.no for c in acked if entries.get(c.no) != 2]
+                assert not lost, f"{len(lost)} acknowledged clicks lost or doubled, e.g. {lost[:5]}"
+                assert max(entries.values()) <= 2, "a click was carried out twice"
+
+                # Slack (or the person) sends the unanswered clicks again, with the same trigger ids,
+                # until each is acknowledged.
+                sender = SlackRequestSender(server.events_url(), SECRET, session=session)
+                for _ in range(RETRY_ROUNDS):
+                    if unanswered := [c for c in clicks if c.status != 200]:
+                        await _load(sender, fake, unanswered, None)
+                assert all(c.status == 200 for c in clicks), server.tail()
+            server.stop()
+            entries = await _entries(database_url)
+            assert sorted(set(entries.values())) == [2], "every click is in the ledger exactly once"
+            errors = [line for line in server.tail().splitlines() if " ERROR " in line or "Traceback" in line]
+            assert not errors, errors[:5]
+        finally:
+            server.kill()

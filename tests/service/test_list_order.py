@@ -9,9 +9,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from oppbot.bot import Bot, Context
 from oppbot.domain.actions import CloseInput
 from oppbot.domain.enums import ProbabilityCalculation
 from oppbot.domain.model import Salesperson
+from oppbot.replies.format import Formatter
+from oppbot.replies.text import render
 from oppbot.service.opportunities import OpportunityService
 from oppbot.service.setup import load_setup
 from oppbot.service.views import ListView
@@ -59,6 +62,13 @@ async def test_a_stalled_opportunity_past_the_first_hundred_leads_the_list(
     rest = await service.list_opportunities(seeded.ah, offset=100)
     assert shown(rest) == [("OP000100", None)]
     assert (rest.total, rest.offset, rest.truncated) == (101, 100, False)
+
+    # The chat answer says how many there are in all, and how to narrow the list.
+    reply = render(await Bot(service).handle("list", Context(seeded.ah, "en")), Formatter("en", "EUR"))
+    assert reply.splitlines()[1].startswith("  OP000101")
+    assert reply.splitlines()[-1] == (
+        "Showing the first 100 of 101 (stalled first); narrow it with stage=, status= or cycle=."
+    )
 
 
 async def test_stalled_are_ordered_most_overdue_first_across_stall_formulas(

@@ -129,6 +129,7 @@ class ParseError(Exception):
         self.params: dict[str, str] = dict(params or {})
         self.suggestion = suggestion
         self.verb = verb  # the canonical verb being parsed, for the usage hint
+        self.no: str | None = None  # the opportunity the refused command named, when it got that far
         super().__init__(code)
 
     def __str__(self) -> str:

@@ -161,6 +161,7 @@ def parse(text: str, *, today: datetime.date, locale: str = "en", currency: str 
         raise ParseError("unknown_command", {"word": word}, suggestion=close[0] if close else None)
     if verb == "contacts":
         return Contacts(_strip_quotes(rest))
+    tokens: list[Token] = []
     try:
         tokens = tokenize(rest)
         if (
@@ -173,7 +174,19 @@ def parse(text: str, *, today: datetime.date, locale: str = "en", currency: str 
         return _PARSERS[verb](_Args(verb, tokens, currency), today, locale)
     except ParseError as exc:
         exc.verb = exc.verb or verb  # value parsers don't know the verb; its usage line is the best hint
+        exc.no = exc.no or _named_opportunity(tokens)
         raise
+
+
+def _named_opportunity(tokens: list[Token]) -> str | None:
+    """The opportunity a refused command was about (its first word), so the refusal can name it."""
+    first = tokens[0] if tokens else None
+    if first is None or first.quoted or first.key is not None or not first.value.lower().startswith("op"):
+        return None
+    try:
+        return normalize_opportunity_no(first.value)
+    except ParseError:
+        return None
 
 
 def _strip_quotes(text: str) -> str:

@@ -153,7 +153,7 @@ def render(reply: Reply, f: Formatter) -> str:
                 return f"{title}\n  {f.t('list_empty')}"
             lines = [title, *("  " + summary_line(v, f) for v in lv.items)]
             if lv.truncated:
-                lines.append(f.t("list_truncated", count=len(lv.items)))
+                lines.append(f.t("list_truncated", count=len(lv.items), total=lv.total))
             return "\n".join(lines)
         case HistoryReply(view=hv):
             lines = [f.t("history_title", no=hv.view.no)]

@@ -28,7 +28,7 @@ from oppbot.service.views import (
     ListView,
     OpportunityView,
 )
-from oppbot.store.repository import Repository
+from oppbot.store.repository import Repository, required
 
 LIST_LIMIT = 100
 STATUS_FILTERS: dict[str, tuple[OpportunityStatus, ...] | None] = {
@@ -412,8 +412,7 @@ class OpportunityService(ReportingMixin):
         async with self.uow(write=True) as uow:
             repo = uow.repo
             opp = await self._get(repo, no, for_update=True)
-            owner = await repo.salesperson(opp.salesperson_code)
-            assert owner is not None
+            owner = required(await repo.salesperson(opp.salesperson_code), f"salesperson of {opp.no}")
             # Read first: a change's answer is the card, and "not_allowed" would name the owner.
             require_read(actor, owner, opp.no, self.read_scope)
             require_change(actor, owner, opp.no)
@@ -443,9 +442,7 @@ class OpportunityService(ReportingMixin):
         )
 
     async def _cycle_of(self, repo: Repository, opp: Opportunity) -> SalesCycle:
-        cycle = await repo.cycle(opp.sales_cycle_code)
-        assert cycle is not None
-        return cycle
+        return required(await repo.cycle(opp.sales_cycle_code), f"sales cycle of {opp.no}")
 
     async def start(
         self, actor: Salesperson, no: str, inp: MoveInput | None = None, *,

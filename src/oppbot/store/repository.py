@@ -46,6 +46,20 @@ from oppbot.store.orm import (
 from oppbot.store.statistics import StatisticsQueries
 
 D = TypeVar("D")
+T = TypeVar("T")
+
+
+class MissingRow(LookupError):
+    """A row the data's own integrity promises is not there: an internal error, never bad input."""
+
+
+def required(value: T | None, what: str) -> T:
+    """`value`, or MissingRow naming `what` (not `assert`, which `python -O` removes)."""
+    if value is None:
+        raise MissingRow(what)
+    return value
+
+
 R = TypeVar("R", bound=Base)
 OPPORTUNITY_SERIES = "OPP"
 MONEY_FIELDS = ("estimated_value", "calcd_current_value")
@@ -334,8 +348,7 @@ class Repository:
         await self.session.flush()
 
     async def save_opportunity(self, opp: Opportunity) -> None:
-        row = await self.session.get(OpportunityRow, opp.no)
-        assert row is not None, opp.no
+        row = required(await self.session.get(OpportunityRow, opp.no), f"opportunity {opp.no}")
         _copy_fields(opp, row, skip=("no",))
 
     def _entry(self, row: OpportunityEntryRow) -> OpportunityEntry:
@@ -362,8 +375,7 @@ class Repository:
         return [self._entry(r) for r in await self.session.scalars(query)]
 
     async def supersede(self, entry: OpportunityEntry) -> None:
-        row = await self.session.get(OpportunityEntryRow, entry.entry_no)
-        assert row is not None, entry.entry_no
+        row = required(await self.session.get(OpportunityEntryRow, entry.entry_no), f"entry {entry.entry_no}")
         row.active = entry.active
         row.days_open = entry.days_open
         # Flushed before the new active entry is inserted: one active entry per opportunity (unique index).

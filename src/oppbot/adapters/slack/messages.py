@@ -67,7 +67,8 @@ def render_message(
 ) -> Message:
     """`share` adds the "Share in channel" button to cards; `source` is the command text (for More)."""
     blocks = reply_blocks(reply, f, share=share, source=source, page=page)
-    assert len(blocks) <= MESSAGE_BLOCKS, len(blocks)
+    if len(blocks) > MESSAGE_BLOCKS:  # a builder broke Block Kit's limit: Slack would refuse it
+        raise ValueError(f"{type(reply).__name__}: {len(blocks)} blocks > {MESSAGE_BLOCKS}")
     # The fallback text (notifications, screen readers) is mrkdwn too: user text in it is escaped.
     return Message(esc_cut(render(reply, f), FALLBACK_TEXT), as_dicts(blocks))
 
@@ -94,7 +95,11 @@ def reply_blocks(
             more = page_value(source, page + 1) if source else None
             blocks += pager_blocks(f, start, end, len(lv.items), more)
             if lv.truncated:
-                blocks.append(ContextBlock(elements=[mrkdwn(f.t("list_truncated", count=len(lv.items)))]))
+                blocks.append(
+                    ContextBlock(
+                        elements=[mrkdwn(f.t("list_truncated", count=len(lv.items), total=lv.total))]
+                    )
+                )
             return blocks
         case HistoryReply(view=hv):
             entries = hv.entries

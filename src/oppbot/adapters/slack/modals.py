@@ -28,6 +28,7 @@ MAX_OPTIONS = 100
 # A service/grammar error code → the modal block it belongs to.
 FIELD_OF_ERROR = {
     "value_not_positive": "value",
+    "amount_too_large": "value",
     "bad_money": "value",
     "chances_not_positive": "chances",
     "chances_out_of_range": "chances",
@@ -76,7 +77,7 @@ class Fields:
     def money(self, block: str) -> Decimal | None:
         raw = self.text(block)
         try:
-            return grammar.parse_money(raw, self.who.locale) if raw else None
+            return grammar.parse_money(raw, self.who.locale, self.who.f.currency) if raw else None
         except grammar.ParseError as exc:
             self.errors[block] = exc.message(self.who.locale)
             return None

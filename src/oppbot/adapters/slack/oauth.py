@@ -27,9 +27,8 @@ def multi_workspace(runtime: Runtime) -> bool:
 def oauth_settings(runtime: Runtime) -> AsyncOAuthSettings | None:
     """None in single-workspace mode (a bot token); the OAuth flow when client id and secret are set."""
     s = runtime.settings
-    if not multi_workspace(runtime):
+    if not multi_workspace(runtime) or s.slack_client_id is None:
         return None
-    assert s.slack_client_id is not None
     return AsyncOAuthSettings(
         client_id=s.slack_client_id,
         client_secret=s.slack_client_secret,

@@ -12,7 +12,7 @@ from oppbot.domain.enums import ActionType, CloseType, Priority
 from oppbot.domain.model import SalesCycleStage
 from oppbot.service.setup.errors import SetupError
 from oppbot.service.setup.plan import _OppPlan, _Plan
-from oppbot.store.repository import Repository
+from oppbot.store.repository import Repository, required
 
 
 async def _write_master(repo: Repository, plan: _Plan) -> dict[str, int]:
@@ -68,8 +68,7 @@ _HINTS = {
 async def _create_opportunity(repo: Repository, plan: _OppPlan, currency: str) -> str:
     item, cycle, created = plan.item, plan.cycle, plan.created
     actor = item.owner
-    contact = await repo.contact(item.contact)
-    assert contact is not None, item.contact
+    contact = required(await repo.contact(item.contact), f"contact {item.contact}")
     first = cycle.first_stage()
     moves = [s for s in cycle.stages if first and first.stage < s.stage <= (item.stage or first.stage)]
 
@@ -98,8 +97,7 @@ async def _create_opportunity(repo: Repository, plan: _OppPlan, currency: str) -
     span = (moved - created).days
     for n, target in enumerate(moves, 1):
         dc = created + timedelta(days=span * n // len(moves))
-        active = await repo.active_entry(opp.no)
-        assert active is not None, opp.no
+        active = required(await repo.active_entry(opp.no), f"active entry of {opp.no}")
         inp = MoveInput(
             date_of_change=dc, chances_pct=chances(target, n == len(moves)), estimated_close_date=item.close
         )
@@ -109,8 +107,7 @@ async def _create_opportunity(repo: Repository, plan: _OppPlan, currency: str) -
         await repo.record_outcome(opp, outcome)
     if item.status is not None:
         closed = item.closed or moved
-        active = await repo.active_entry(opp.no)
-        assert active is not None, opp.no
+        active = required(await repo.active_entry(opp.no), f"active entry of {opp.no}")
         close = CloseInput(
             won=item.status == CloseType.WON,
             close_code=item.code,
