@@ -9,7 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from oppbot.bot import Bot
 from oppbot.config import Settings
 from oppbot.notify.dispatcher import Dispatcher
+from oppbot.notify.live_cards import LiveCards
 from oppbot.service.opportunities import OpportunityService
+from oppbot.store.cards import PostedCards
 from oppbot.store.engine import make_engine, make_sessionmaker, upgrade_database
 from oppbot.store.events import EventStore
 
@@ -22,10 +24,14 @@ class Runtime:
     service: OpportunityService
     bot: Bot
     dispatcher: Dispatcher = field(init=False)
+    live_cards: LiveCards = field(init=False)
 
     def __post_init__(self) -> None:
         self.dispatcher = Dispatcher(EventStore(self.sessions))
         self.service.committed.append(self.dispatcher.wake)
+        # Subscribers of change events; each chat adapter adds its poster to the live cards.
+        self.live_cards = LiveCards(self.service, PostedCards(self.sessions))
+        self.dispatcher.subscribe("live cards", self.live_cards.on_event)
 
     @classmethod
     def create(cls, settings: Settings) -> Runtime:

@@ -17,7 +17,7 @@ from oppbot.runtime import Runtime
 from oppbot.server import build_app
 from oppbot.service.opportunities import OpportunityService
 from oppbot.store.engine import make_engine, make_sessionmaker, upgrade_database
-from tests.dbfixtures import Clock
+from tests.dbfixtures import Clock, DbTarget
 from tests.fakes.fixtures import fake_slack  # noqa: F401
 from tests.fakes.loopback import LoopbackServer
 from tests.fakes.slack_api import FakeSlack, RecordedCall
@@ -61,6 +61,35 @@ async def slack(fake_slack: FakeSlack, tmp_path: Path) -> AsyncIterator[SlackHar
         locale="en",
     )
     engine = make_engine(settings.database_url)
+    await upgrade_database(engine)
+    sessions = make_sessionmaker(engine)
+    clock = Clock(date(2026, 10, 1))
+    service = OpportunityService(sessions, currency="EUR", stall_default="14D", clock=clock)
+    runtime = Runtime(settings, engine, sessions, service, Bot(service))
+    await seed(service, sessions)
+    for user_id, (name, email, locale) in USERS.items():
+        fake_slack.add_user(user_id, name=name, email=email, locale=locale)
+    server = LoopbackServer(build_app(runtime, [mount_slack]))
+    url = await server.start()
+    sender = SlackRequestSender(f"{url}/slack/events", SECRET, response_url_for=fake_slack.response_url)
+    try:
+        yield SlackHarness(fake_slack, sender, runtime, clock, url)
+    finally:
+        await sender.close()
+        await server.stop()
+
+
+@pytest.fixture
+async def slack_on_db(fake_slack: FakeSlack, db_target: DbTarget) -> AsyncIterator[SlackHarness]:  # noqa: F811
+    """tests/slack/conftest.py's harness, on the database db_target gives (SQLite and PostgreSQL)."""
+    settings = load_settings(
+        database_url=db_target.url,
+        slack_signing_secret=SECRET,
+        slack_bot_token="xoxb-test",
+        slack_api_url=fake_slack.base_url,
+        locale="en",
+    )
+    engine = db_target.new_engine()
     await upgrade_database(engine)
     sessions = make_sessionmaker(engine)
     clock = Clock(date(2026, 10, 1))

@@ -56,7 +56,9 @@ async def test_user_text_is_escaped_in_every_outgoing_call(slack: SlackHarness) 
     )
     await slack.fake.wait_for("views.open")
     await slack.command(f'lose OP000005 code=PRICE_L "{EVIL}"')  # the reason is on the card
+    await slack.fake.wait_for("chat.update")
     calls = [c for c in slack.fake.calls if c.method in OUTGOING]
-    assert {c.method for c in calls} == {"response_url", "chat.postMessage", "views.publish", "views.open"}
+    # chat.update: the DM'd and shared cards are live, redrawn after the quote and the lose above.
+    assert {c.method for c in calls} == set(OUTGOING)
     leaks = [(c.method, s) for c in calls for s in strings(c.params) if RAW.search(s)]
     assert leaks == []

@@ -4,27 +4,14 @@ requests of a Slack user not linked yet (found by email) both get their answer, 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from datetime import date
 
 import pytest
 
-from oppbot.adapters.slack import mount_slack
-from oppbot.bot import Bot
-from oppbot.config import load_settings
 from oppbot.domain.enums import ContactType
 from oppbot.domain.model import Contact
-from oppbot.runtime import Runtime
-from oppbot.server import build_app
-from oppbot.service.opportunities import OpportunityService
 from oppbot.service.uow import UnitOfWork
-from oppbot.store.engine import make_sessionmaker, upgrade_database
-from tests.dbfixtures import Clock, DbTarget
-from tests.fakes.loopback import LoopbackServer
-from tests.fakes.slack_api import FakeSlack
-from tests.fakes.slack_client import SlackRequestSender
-from tests.slack.conftest import SECRET, SlackHarness
-from tests.slack.seed import TEAM, USERS, seed
+from tests.slack.conftest import SlackHarness
+from tests.slack.seed import TEAM
 
 RENEE = Contact("CT000010", ContactType.PERSON, "Renée Åberg-Müller", "CT000001")
 ROUNDS = 5
@@ -44,35 +31,6 @@ async def test_contact_type_ahead_ignores_case_and_accents(slack: SlackHarness, 
     options = resp.json()["options"]
     assert [o["value"] for o in options] == [RENEE.no]
     assert options[0]["text"]["text"] == "CT000010 · Renée Åberg-Müller"
-
-
-@pytest.fixture
-async def slack_on_db(fake_slack: FakeSlack, db_target: DbTarget) -> AsyncIterator[SlackHarness]:
-    """tests/slack/conftest.py's harness, on the database db_target gives (SQLite and PostgreSQL)."""
-    settings = load_settings(
-        database_url=db_target.url,
-        slack_signing_secret=SECRET,
-        slack_bot_token="xoxb-test",
-        slack_api_url=fake_slack.base_url,
-        locale="en",
-    )
-    engine = db_target.new_engine()
-    await upgrade_database(engine)
-    sessions = make_sessionmaker(engine)
-    clock = Clock(date(2026, 10, 1))
-    service = OpportunityService(sessions, currency="EUR", stall_default="14D", clock=clock)
-    runtime = Runtime(settings, engine, sessions, service, Bot(service))
-    await seed(service, sessions)
-    for user_id, (name, email, locale) in USERS.items():
-        fake_slack.add_user(user_id, name=name, email=email, locale=locale)
-    server = LoopbackServer(build_app(runtime, [mount_slack]))
-    url = await server.start()
-    sender = SlackRequestSender(f"{url}/slack/events", SECRET, response_url_for=fake_slack.response_url)
-    try:
-        yield SlackHarness(fake_slack, sender, runtime, clock, url)
-    finally:
-        await sender.close()
-        await server.stop()
 
 
 async def test_two_first_requests_at_once_both_get_their_answer(slack_on_db: SlackHarness) -> None:

@@ -149,6 +149,14 @@ class OpportunityService(ReportingMixin):
             opp, owner = await self._get_readable(uow.repo, actor, no)
             return await self._view(uow.repo, actor, opp, self.today(tz), with_stage_run=True, owner=owner)
 
+    async def shared_card(self, no: str) -> OpportunityView:
+        """The card as a channel sees it: what the opportunity allows (its owner's view), nobody's rights
+        in particular. Whoever clicks is checked on the click. For live copies and shared cards."""
+        async with self.uow() as uow:
+            opp = await self._get(uow.repo, no)
+            owner = required(await uow.repo.salesperson(opp.salesperson_code), f"salesperson of {opp.no}")
+            return await self._view(uow.repo, owner, opp, self.today(), with_stage_run=True, owner=owner)
+
     async def history(self, actor: Salesperson, no: str, tz: ZoneInfo | None = None) -> HistoryView:
         async with self.uow() as uow:
             opp, owner = await self._get_readable(uow.repo, actor, no)

@@ -285,3 +285,24 @@ class ChangeEventRow(Base):
     claimed_by: Mapped[str | None] = mapped_column(sa.String(40))
     lease_until: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     attempts: Mapped[int] = mapped_column(default=0)
+
+
+class PostedCardRow(Base):
+    """A card message the bot posted (shared in a channel, sent as a DM): kept live after changes."""
+
+    __tablename__ = "posted_card"
+    __table_args__ = (
+        sa.UniqueConstraint("platform", "team_id", "channel", "message_id"),
+        sa.Index("ix_posted_card_opportunity", "opportunity_no"),
+    )
+    id: Mapped[int] = mapped_column(
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    platform: Mapped[str] = mapped_column(sa.String(20))
+    team_id: Mapped[str] = mapped_column(sa.String(40))
+    channel: Mapped[str] = mapped_column(sa.String(200))
+    message_id: Mapped[str] = mapped_column(sa.String(200))
+    opportunity_no: Mapped[str] = mapped_column(sa.String(20))
+    locale: Mapped[str] = mapped_column(sa.String(10))
+    version_shown: Mapped[int]
+    posted_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))

@@ -9,8 +9,10 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 
-from oppbot.adapters.slack.app import build_slack_app, web_client
+from oppbot.adapters.slack.app import build_slack_app
+from oppbot.adapters.slack.client import web_client
 from oppbot.adapters.slack.identity import Identities
+from oppbot.adapters.slack.live import SlackCards
 from oppbot.adapters.slack.oauth import INSTALL_PATH, REDIRECT_PATH
 from oppbot.adapters.slack.support import ReplySession, SlackDeps
 from oppbot.runtime import Runtime
@@ -25,7 +27,8 @@ SLACK_APP: web.AppKey[AsyncApp] = web.AppKey("slack_app", AsyncApp)
 
 def mount_slack(app: web.Application, runtime: Runtime) -> None:
     """`/slack/events` for everything Slack sends; `/slack/install` + `/slack/oauth_redirect` with OAuth."""
-    deps = SlackDeps(runtime, Identities(runtime))
+    deps = SlackDeps(runtime, Identities(runtime), SlackCards(runtime))
+    runtime.live_cards.add(deps.cards)
     bolt = build_slack_app(runtime, deps)
     app[SLACK_APP] = bolt
 

@@ -18,7 +18,7 @@ from oppbot.adapters.slack.identity import Who
 from oppbot.adapters.slack.labels import label
 from oppbot.adapters.slack.messages import Message, render_message
 from oppbot.adapters.slack.modal_views import Meta, close_modal, new_modal, quote_modal, update_modal
-from oppbot.adapters.slack.support import Acker, SlackDeps, request_key, send_to_url
+from oppbot.adapters.slack.support import Acker, SlackDeps, request_key, send_to_url, team_of
 from oppbot.domain.errors import DomainError
 from oppbot.replies.model import CardReply, ErrorReply, Reply
 
@@ -172,18 +172,24 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
             if shown is None:
                 return
             who, reply = shown
-            message = render_message(reply, who.f, share=False)
             url = str(body.get("response_url") or "")
-            if isinstance(reply, ErrorReply):
+            if not isinstance(reply, CardReply):  # refused (not readable, say): the sharer alone is told
+                message = render_message(reply, who.f, share=False)
                 await send_to_url(url, message, response_type="ephemeral", replace_original=False)
                 return
+            # The channel's copy shows what the opportunity allows, not the sharer's rights; it is
+            # kept live: every later change redraws it.
+            view = await deps.runtime.service.shared_card(reply.view.no)
+            message = render_message(CardReply(view), who.f, share=False)
             channel = str((body.get("channel") or {}).get("id") or "")
             try:
-                await client.chat_postMessage(channel=channel, **message.kwargs())
+                posted = await client.chat_postMessage(channel=channel, **message.kwargs())
             except SlackApiError as exc:  # not a member of a private channel, say
                 log.info("share in %s failed: %s", channel, exc.response.get("error"))
                 failed = Message.plain_text(label(who.locale, "share_failed"))
                 await send_to_url(url, failed, response_type="ephemeral", replace_original=False)
+                return
+            await deps.cards.posted(team_of(body), posted, view, who.locale)
 
         await deps.handle("share", ack, body, client, work)
 

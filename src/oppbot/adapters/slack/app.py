@@ -8,29 +8,16 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.response import BoltResponse
-from slack_sdk.http_retry.builtin_async_handlers import (
-    AsyncConnectionErrorRetryHandler,
-    AsyncRateLimitErrorRetryHandler,
-)
-from slack_sdk.web.async_client import AsyncWebClient
 
 from oppbot.adapters.slack import actions, commands, home, modals, shortcuts
+from oppbot.adapters.slack.client import web_client
 from oppbot.adapters.slack.identity import Identities
+from oppbot.adapters.slack.live import SlackCards
 from oppbot.adapters.slack.oauth import oauth_settings
 from oppbot.adapters.slack.support import Overloaded, SlackDeps, request_id
 from oppbot.runtime import Runtime
 
 log = logging.getLogger(__name__)
-
-
-def web_client(runtime: Runtime, token: str | None = None) -> AsyncWebClient:
-    """Every Web API client: our base URL, and retries on rate limits and connection errors."""
-    client = AsyncWebClient(token=token, base_url=runtime.settings.slack_api_url)
-    handlers = client.retry_handlers
-    if not any(isinstance(h, AsyncConnectionErrorRetryHandler) for h in handlers):
-        handlers.append(AsyncConnectionErrorRetryHandler(max_retry_count=2))
-    handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=2))
-    return client
 
 
 def build_slack_app(runtime: Runtime, deps: SlackDeps | None = None) -> AsyncApp:
@@ -47,7 +34,9 @@ def build_slack_app(runtime: Runtime, deps: SlackDeps | None = None) -> AsyncApp
         app = AsyncApp(
             signing_secret=settings.slack_signing_secret, client=web_client(runtime, settings.slack_bot_token)
         )
-    deps = deps or SlackDeps(runtime, Identities(runtime))
+    if deps is None:
+        deps = SlackDeps(runtime, Identities(runtime), SlackCards(runtime))
+        runtime.live_cards.add(deps.cards)
 
     @app.middleware
     async def drop_retries(body: dict[str, Any], next: Callable[[], Awaitable[None]]) -> BoltResponse | None:

@@ -172,7 +172,9 @@ async def deliver(deps: SlackDeps, client: AsyncWebClient, who: Who, meta: Meta,
     if meta.url:
         await send_to_url(meta.url, message, response_type="ephemeral", replace_original=meta.replace)
         return
-    await client.chat_postMessage(channel=who.user_id, **message.kwargs())
+    posted = await client.chat_postMessage(channel=who.user_id, **message.kwargs())
+    if isinstance(reply, CardReply):  # a card in the person's DM is kept live too
+        await deps.cards.posted(who.team_id, posted, reply.view, who.locale)
 
 
 def register(app: AsyncApp, deps: SlackDeps) -> None:

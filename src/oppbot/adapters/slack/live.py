@@ -1,0 +1,86 @@
+"""Slack's side of live cards: record each card message the bot posts, redraw it with chat.update.
+
+Slack allows about one message update per second per channel: updates to one channel are paced.
+A 429 is retried after its Retry-After by slack_sdk's rate-limit handler (see app.web_client).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import defaultdict
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from oppbot.adapters.slack.client import web_client
+from oppbot.adapters.slack.messages import render_message
+from oppbot.adapters.slack.oauth import oauth_settings
+from oppbot.replies.format import Formatter
+from oppbot.replies.model import CardReply
+from oppbot.runtime import Runtime
+from oppbot.service.views import OpportunityView
+from oppbot.store.cards import PostedCard, PostedCards
+
+log = logging.getLogger(__name__)
+PLATFORM = "slack"
+CHANNEL_GAP = 1.0  # seconds between two updates in one channel
+GONE = frozenset(
+    {"message_not_found", "channel_not_found", "cant_update_message", "is_archived", "not_in_channel"}
+)
+
+
+class SlackCards:
+    """The CardPoster for Slack; also what the listeners call after posting a card."""
+
+    platform = PLATFORM
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.cards = PostedCards(runtime.sessions)
+        self._last: dict[str, float] = {}
+        self._channel_locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._clients: dict[str, AsyncWebClient] = {}
+
+    async def posted(self, team_id: str, response: Any, view: OpportunityView, locale: str) -> None:
+        """A chat.postMessage that carried `view`'s card: keep that message live."""
+        channel, ts = str(response.get("channel") or ""), str(response.get("ts") or "")
+        if channel and ts:
+            await self.cards.record(PLATFORM, team_id, channel, ts, view.no, locale, view.opp.version)
+
+    async def refresh(self, card: PostedCard, view: OpportunityView) -> bool:
+        client = await self._client(card.team_id)
+        if client is None:
+            log.info("no Slack token for team %s: card %s not refreshed", card.team_id, card.no)
+            return True  # the installation may come back; keep the record
+        message = render_message(CardReply(view), Formatter(card.locale, self.runtime.service.currency))
+        async with self._channel_locks[card.channel]:
+            wait = self._last.get(card.channel, 0.0) + CHANNEL_GAP - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            try:
+                await client.chat_update(channel=card.channel, ts=card.message_id, **message.kwargs())
+            except SlackApiError as exc:
+                if exc.response.get("error") in GONE:
+                    return False
+                raise
+            finally:
+                self._last[card.channel] = time.monotonic()
+        return True
+
+    async def _client(self, team_id: str) -> AsyncWebClient | None:
+        """The bot token's client (single workspace) or the installation's (OAuth), cached per team."""
+        if team_id in self._clients:
+            return self._clients[team_id]
+        settings = self.runtime.settings
+        token = settings.slack_bot_token
+        oauth = oauth_settings(self.runtime)
+        if not token and oauth is not None:
+            bot = await oauth.installation_store.async_find_bot(enterprise_id=None, team_id=team_id)
+            token = bot.bot_token if bot is not None else None
+        if not token:
+            return None
+        self._clients[team_id] = client = web_client(self.runtime, token)
+        return client

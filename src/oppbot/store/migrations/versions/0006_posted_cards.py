@@ -1,0 +1,47 @@
+"""Posted cards: every card message the bot posted, so that changes can refresh it in place.
+
+Revision ID: 0006
+Revises: 0004
+Create Date: 2026-11-30
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0006"
+down_revision = "0004"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "posted_card",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("platform", sa.String(length=20), nullable=False),
+        sa.Column("team_id", sa.String(length=40), nullable=False),
+        sa.Column("channel", sa.String(length=200), nullable=False),
+        sa.Column("message_id", sa.String(length=200), nullable=False),
+        sa.Column("opportunity_no", sa.String(length=20), nullable=False),
+        sa.Column("locale", sa.String(length=10), nullable=False),
+        sa.Column("version_shown", sa.Integer(), nullable=False),
+        sa.Column("posted_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_posted_card")),
+        sa.UniqueConstraint(
+            "platform",
+            "team_id",
+            "channel",
+            "message_id",
+            name=op.f("uq_posted_card_platform_team_id_channel_message_id"),
+        ),
+    )
+    op.create_index("ix_posted_card_opportunity", "posted_card", ["opportunity_no"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_posted_card_opportunity", table_name="posted_card")
+    op.drop_table("posted_card")
