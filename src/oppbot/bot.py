@@ -17,7 +17,10 @@ from oppbot import grammar
 from oppbot.domain.actions import CloseInput, MoveInput
 from oppbot.domain.enums import ActionType
 from oppbot.domain.errors import DomainError
+from oppbot.domain.feeds import Where
 from oppbot.domain.model import Salesperson
+from oppbot.replies.feed import feed_list, feed_subject
+from oppbot.replies.format import Formatter
 from oppbot.replies.i18n import about, error_text, t
 from oppbot.replies.model import (
     CardReply,
@@ -32,6 +35,7 @@ from oppbot.replies.model import (
     StatsReply,
     TextReply,
 )
+from oppbot.service.feeds import FeedService
 from oppbot.service.opportunities import OpportunityService
 from oppbot.service.views import ActionResult
 
@@ -66,11 +70,13 @@ class Context:
     locale: str = "en"
     tz: ZoneInfo | None = None
     resolve_mention: MentionResolver | None = None
+    where: Where | None = None  # the channel the command was typed in (feeds need one)
 
 
 class Bot:
     def __init__(self, service: OpportunityService) -> None:
         self.service = service
+        self.feeds = FeedService(service)
 
     async def handle(self, text: str, ctx: Context, *, request_key: str | None = None) -> Reply:
         """Parse and run; bad input and broken rules become an ErrorReply, never an exception."""
@@ -113,6 +119,23 @@ class Bot:
             except DomainError:
                 card = None
         return ErrorReply(exc.code, error_text(ctx.locale, exc), card)
+
+    async def _feed(self, command: grammar.Feed, ctx: Context) -> Reply:
+        if ctx.where is None:
+            return TextReply(t(ctx.locale, "feed_needs_channel"))
+        f = Formatter(ctx.locale, self.service.currency)
+        names = {p.code: p.name for p in await self.service.salespeople()}
+        if command.action == "off":
+            removed = await self.feeds.turn_off(ctx.actor, ctx.where)
+            return TextReply(t(ctx.locale, "feed_off", count=removed))
+        if command.action == "on":
+            rule, added = await self.feeds.turn_on(
+                ctx.actor, ctx.where, scope=command.scope, cycle=command.cycle,
+                owner=await self._owner_code(command.owner, ctx), locale=ctx.locale,
+            )  # fmt: skip
+            key = "feed_on" if added else "feed_already"
+            return TextReply(t(ctx.locale, key, what=feed_subject(rule, f, names)))
+        return TextReply(feed_list(await self.feeds.feeds(ctx.where), f, names))
 
     async def _owner_code(self, owner: str | None, ctx: Context) -> str | None:
         """A salesperson code as typed, or a chat mention mapped to its salesperson."""
@@ -243,6 +266,8 @@ class Bot:
                 return CyclesReply(await s.cycles())
             case grammar.Contacts(text=text):
                 return ContactsReply(text, await s.contacts(text))
+            case grammar.Feed():
+                return await self._feed(command, ctx)
             case grammar.Link(user=user, code=code):
                 target = await ctx.resolve_mention(user) if ctx.resolve_mention else None
                 if target is None:

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from oppbot.bot import Bot
 from oppbot.config import Settings
 from oppbot.notify.dispatcher import Dispatcher
+from oppbot.notify.feeds import ChannelFeeds
 from oppbot.notify.live_cards import LiveCards
 from oppbot.service.opportunities import OpportunityService
 from oppbot.store.cards import PostedCards
@@ -25,6 +26,7 @@ class Runtime:
     bot: Bot
     dispatcher: Dispatcher = field(init=False)
     live_cards: LiveCards = field(init=False)
+    channel_feeds: ChannelFeeds = field(init=False)
 
     def __post_init__(self) -> None:
         self.dispatcher = Dispatcher(EventStore(self.sessions))
@@ -32,6 +34,8 @@ class Runtime:
         # Subscribers of change events; each chat adapter adds its poster to the live cards.
         self.live_cards = LiveCards(self.service, PostedCards(self.sessions))
         self.dispatcher.subscribe("live cards", self.live_cards.on_event)
+        self.channel_feeds = ChannelFeeds(self.bot.feeds)
+        self.dispatcher.subscribe("channel feeds", self.channel_feeds.on_event)
 
     @classmethod
     def create(cls, settings: Settings) -> Runtime:

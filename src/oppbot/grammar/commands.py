@@ -115,6 +115,16 @@ class Link:
     code: str
 
 
+@dataclass(frozen=True)
+class Feed:
+    """`feed` lists the channel's feeds; `feed on …` posts matching changes there; `feed off` stops them."""
+
+    action: str  # "list" | "on" | "off"
+    scope: str | None = None  # "team" | "all" (with `on`, unless cycle/owner narrow it)
+    cycle: str | None = None
+    owner: str | None = None
+
+
 Command = (
     Help
     | NewOpportunity
@@ -129,4 +139,5 @@ Command = (
     | History
     | Contacts
     | Link
+    | Feed
 )

@@ -70,6 +70,10 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "“{value}” is not a scope here: use mine, team, all or a salesperson code.",
         "“{value}” non è un ambito valido: usa mine, team, all o il codice di un venditore.",
     ),
+    "bad_feed": (
+        "“{value}” is not a feed choice: say on (optionally team or all) or off.",
+        "“{value}” non è una scelta per il feed: scrivi on (eventualmente team o all) oppure off.",
+    ),
     "bad_boolean": (
         "{key}= takes yes or no, not “{value}”.",
         "{key}= vuole sì o no, non “{value}”.",

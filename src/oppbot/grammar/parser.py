@@ -14,6 +14,7 @@ from oppbot.grammar.commands import (
     Command,
     Contacts,
     Cycles,
+    Feed,
     Help,
     History,
     Link,
@@ -82,6 +83,7 @@ _VERB_OPTIONS: dict[str, frozenset[str]] = {
     "lose": frozenset({"code", "amount", "reason", "date"}),
     "pipeline": frozenset({"owner"}),
     "stats": frozenset({"cycle", "owner"}),
+    "feed": frozenset({"cycle", "owner"}),
 }
 
 _SCOPES = {
@@ -389,6 +391,31 @@ def _link(args: _Args, today: datetime.date, locale: str) -> Command:
     return Link(user=user, code=parse_code(code_token.value, "salesperson"))
 
 
+_FEED_SWITCH = {"on": "on", "off": "off", "attiva": "on", "disattiva": "off", "stop": "off"}
+
+
+def _feed(args: _Args, today: datetime.date, locale: str) -> Command:
+    cycle = args.get("cycle", lambda v: parse_code(v, "cycle"))
+    owner = args.get("owner", normalize_owner)
+    if not args.positional:
+        if cycle or owner:  # `feed cycle=NEW` means turning it on
+            return Feed("on", None, cycle, owner)
+        return Feed("list")
+    word = args.positional.pop(0).value.lower()
+    action = _FEED_SWITCH.get(word)
+    if action is None:
+        raise ParseError("bad_feed", {"value": word}, verb="feed")
+    scope = None
+    if action == "on" and args.positional:
+        scope = _SCOPES.get(args.positional.pop(0).value.lower())
+        if scope not in ("team", "all"):
+            raise ParseError("bad_feed", {"value": str(scope)}, verb="feed")
+    args.no_more_positionals()
+    if action == "off" and (cycle or owner):
+        raise ParseError("unknown_option", {"key": "cycle" if cycle else "owner"}, verb="feed")
+    return Feed(action, scope if action == "on" else None, cycle, owner)
+
+
 _PARSERS: dict[str, Callable[[_Args, datetime.date, str], Command]] = {
     "help": _help,
     "new": _new,
@@ -408,4 +435,5 @@ _PARSERS: dict[str, Callable[[_Args, datetime.date, str], Command]] = {
     "cycles": _cycles,
     "history": _history,
     "link": _link,
+    "feed": _feed,
 }

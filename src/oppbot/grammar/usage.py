@@ -22,6 +22,7 @@ VERBS: tuple[str, ...] = (
     "history",
     "contacts",
     "link",
+    "feed",
     "help",
 )
 
@@ -79,6 +80,8 @@ VERB_ALIASES: dict[str, str] = {
     "contatti": "contacts",
     "contatto": "contacts",
     "collega": "link",
+    "feeds": "feed",
+    "notifiche": "feed",
 }
 
 USAGE: dict[str, str] = {
@@ -101,5 +104,6 @@ USAGE: dict[str, str] = {
     "history": "history OP000001",
     "contacts": "contacts <name or number>",
     "link": "link @user CODE",
+    "feed": "feed [on [team|all|cycle=CODE|owner=CODE]|off]",
     "help": "help [command]",
 }

@@ -306,3 +306,21 @@ class PostedCardRow(Base):
     locale: Mapped[str] = mapped_column(sa.String(10))
     version_shown: Mapped[int]
     posted_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+
+
+class FeedRow(Base):
+    """A channel that receives every change of the matching opportunities (`feed on …`)."""
+
+    __tablename__ = "feed"
+    __table_args__ = (sa.UniqueConstraint("platform", "team_id", "channel", "kind", "value"),)
+    id: Mapped[int] = mapped_column(
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    platform: Mapped[str] = mapped_column(sa.String(20))
+    team_id: Mapped[str] = mapped_column(sa.String(40))
+    channel: Mapped[str] = mapped_column(sa.String(200))
+    kind: Mapped[str] = mapped_column(sa.String(10))  # team | all | cycle | owner
+    value: Mapped[str] = mapped_column(sa.String(20))  # the manager, cycle or owner code; "" for all
+    locale: Mapped[str] = mapped_column(sa.String(10))
+    created_by: Mapped[str] = mapped_column(sa.String(20))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))

@@ -12,7 +12,7 @@ from slack_bolt.async_app import AsyncApp
 from oppbot.adapters.slack.app import build_slack_app
 from oppbot.adapters.slack.client import web_client
 from oppbot.adapters.slack.identity import Identities
-from oppbot.adapters.slack.live import SlackCards
+from oppbot.adapters.slack.live import SlackNotifier
 from oppbot.adapters.slack.oauth import INSTALL_PATH, REDIRECT_PATH
 from oppbot.adapters.slack.support import ReplySession, SlackDeps
 from oppbot.runtime import Runtime
@@ -27,8 +27,9 @@ SLACK_APP: web.AppKey[AsyncApp] = web.AppKey("slack_app", AsyncApp)
 
 def mount_slack(app: web.Application, runtime: Runtime) -> None:
     """`/slack/events` for everything Slack sends; `/slack/install` + `/slack/oauth_redirect` with OAuth."""
-    deps = SlackDeps(runtime, Identities(runtime), SlackCards(runtime))
-    runtime.live_cards.add(deps.cards)
+    deps = SlackDeps(runtime, Identities(runtime), SlackNotifier(runtime))
+    runtime.live_cards.add(deps.notifier)
+    runtime.channel_feeds.add(deps.notifier)
     bolt = build_slack_app(runtime, deps)
     app[SLACK_APP] = bolt
 

@@ -189,7 +189,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
                 failed = Message.plain_text(label(who.locale, "share_failed"))
                 await send_to_url(url, failed, response_type="ephemeral", replace_original=False)
                 return
-            await deps.cards.posted(team_of(body), posted, view, who.locale)
+            await deps.notifier.posted(team_of(body), posted, view, who.locale)
 
         await deps.handle("share", ack, body, client, work)
 

@@ -12,7 +12,7 @@ from slack_bolt.response import BoltResponse
 from oppbot.adapters.slack import actions, commands, home, modals, shortcuts
 from oppbot.adapters.slack.client import web_client
 from oppbot.adapters.slack.identity import Identities
-from oppbot.adapters.slack.live import SlackCards
+from oppbot.adapters.slack.live import SlackNotifier
 from oppbot.adapters.slack.oauth import oauth_settings
 from oppbot.adapters.slack.support import Overloaded, SlackDeps, request_id
 from oppbot.runtime import Runtime
@@ -35,8 +35,9 @@ def build_slack_app(runtime: Runtime, deps: SlackDeps | None = None) -> AsyncApp
             signing_secret=settings.slack_signing_secret, client=web_client(runtime, settings.slack_bot_token)
         )
     if deps is None:
-        deps = SlackDeps(runtime, Identities(runtime), SlackCards(runtime))
-        runtime.live_cards.add(deps.cards)
+        deps = SlackDeps(runtime, Identities(runtime), SlackNotifier(runtime))
+        runtime.live_cards.add(deps.notifier)
+        runtime.channel_feeds.add(deps.notifier)
 
     @app.middleware
     async def drop_retries(body: dict[str, Any], next: Callable[[], Awaitable[None]]) -> BoltResponse | None:

@@ -1,4 +1,5 @@
-"""Slack's side of live cards: record each card message the bot posts, redraw it with chat.update.
+"""Slack's side of what happens after a change: live cards (record each card message the bot posts,
+redraw it with chat.update) and channel feeds (one line per change, with an Open button).
 
 Slack allows about one message update per second per channel: updates to one channel are paced.
 A 429 is retried after its Retry-After by slack_sdk's rate-limit handler (see app.web_client).
@@ -13,11 +14,15 @@ from collections import defaultdict
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
+from slack_sdk.models.blocks import SectionBlock
 from slack_sdk.web.async_client import AsyncWebClient
 
+from oppbot.adapters.slack.blocks import button, esc, mrkdwn
 from oppbot.adapters.slack.client import web_client
+from oppbot.adapters.slack.labels import label
 from oppbot.adapters.slack.messages import render_message
 from oppbot.adapters.slack.oauth import oauth_settings
+from oppbot.domain.feeds import FeedRule
 from oppbot.replies.format import Formatter
 from oppbot.replies.model import CardReply
 from oppbot.runtime import Runtime
@@ -32,8 +37,8 @@ GONE = frozenset(
 )
 
 
-class SlackCards:
-    """The CardPoster for Slack; also what the listeners call after posting a card."""
+class SlackNotifier:
+    """Slack's CardPoster and FeedPoster; also what the listeners call after posting a card."""
 
     platform = PLATFORM
 
@@ -69,6 +74,22 @@ class SlackCards:
             finally:
                 self._last[card.channel] = time.monotonic()
         return True
+
+    async def post(self, rule: FeedRule, line: str, no: str) -> None:
+        client = await self._client(rule.where.team_id)
+        if client is None:
+            log.info("no Slack token for team %s: feed line for %s not posted", rule.where.team_id, no)
+            return
+        text = esc(line)
+        section = SectionBlock(
+            text=mrkdwn(text), accessory=button(label(rule.locale, "open"), "opp_show", no)
+        )
+        try:
+            await client.chat_postMessage(channel=rule.where.channel, text=text, blocks=[section.to_dict()])
+        except SlackApiError as exc:  # the bot left the channel, say: the feed stays until `feed off`
+            log.warning(
+                "feed line for %s not posted in %s: %s", no, rule.where.channel, exc.response.get("error")
+            )
 
     async def _client(self, team_id: str) -> AsyncWebClient | None:
         """The bot token's client (single workspace) or the installation's (OAuth), cached per team."""

@@ -174,7 +174,7 @@ async def deliver(deps: SlackDeps, client: AsyncWebClient, who: Who, meta: Meta,
         return
     posted = await client.chat_postMessage(channel=who.user_id, **message.kwargs())
     if isinstance(reply, CardReply):  # a card in the person's DM is kept live too
-        await deps.cards.posted(who.team_id, posted, reply.view, who.locale)
+        await deps.notifier.posted(who.team_id, posted, reply.view, who.locale)
 
 
 def register(app: AsyncApp, deps: SlackDeps) -> None:

@@ -17,7 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from oppbot.adapters.slack.identity import Identities, Who
-from oppbot.adapters.slack.live import SlackCards
+from oppbot.adapters.slack.live import SlackNotifier
 from oppbot.adapters.slack.messages import Message
 from oppbot.replies.i18n import t
 from oppbot.runtime import Runtime
@@ -125,7 +125,7 @@ Work = Callable[[Acker], Awaitable[None]]
 class SlackDeps:
     runtime: Runtime
     identities: Identities
-    cards: SlackCards
+    notifier: SlackNotifier
     recent: RecentKeys = field(default_factory=RecentKeys)
     slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(WORK_SLOTS))
     active: set[asyncio.Task[Any]] = field(default_factory=set)
