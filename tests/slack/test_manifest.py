@@ -23,7 +23,11 @@ def test_manifest_matches_the_adapter() -> None:
     }
     assert features["app_home"]["home_tab_enabled"] and features["app_home"]["messages_tab_enabled"]
     assert set(m["oauth_config"]["scopes"]["bot"]) == set(BOT_SCOPES)
-    assert settings["event_subscriptions"]["bot_events"] == ["app_home_opened"]
+    assert settings["event_subscriptions"]["bot_events"] == [
+        "app_home_opened",
+        "message.channels",
+        "message.groups",
+    ]
     urls = [
         settings["event_subscriptions"]["request_url"],
         settings["interactivity"]["request_url"],

@@ -149,6 +149,13 @@ class OpportunityService(ReportingMixin):
             opp, owner = await self._get_readable(uow.repo, actor, no)
             return await self._view(uow.repo, actor, opp, self.today(tz), with_stage_run=True, owner=owner)
 
+    async def claim_once(self, key: str) -> bool:
+        """True the first time `key` is claimed, on any replica: for side effects that must happen once."""
+        async with self.uow(write=True) as uow:
+            claimed = await uow.repo.claim_request(key)
+            await uow.commit()
+        return claimed
+
     async def shared_card(self, no: str) -> OpportunityView:
         """The card as a channel sees it: what the opportunity allows (its owner's view), nobody's rights
         in particular. Whoever clicks is checked on the click. For live copies and shared cards."""

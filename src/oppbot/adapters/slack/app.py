@@ -9,7 +9,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.response import BoltResponse
 
-from oppbot.adapters.slack import actions, commands, home, modals, shortcuts
+from oppbot.adapters.slack import actions, commands, home, modals, shortcuts, unfurls
 from oppbot.adapters.slack.client import web_client
 from oppbot.adapters.slack.identity import Identities
 from oppbot.adapters.slack.live import SlackNotifier
@@ -58,6 +58,6 @@ def build_slack_app(runtime: Runtime, deps: SlackDeps | None = None) -> AsyncApp
         log.error("Slack listener failed on %s: %r", body.get("type"), error)
         return None
 
-    for module in (commands, actions, modals, shortcuts, home):
+    for module in (commands, actions, modals, shortcuts, home, unfurls):
         module.register(app, deps)
     return app

@@ -13,7 +13,10 @@ from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStor
 
 from oppbot.runtime import Runtime
 
-BOT_SCOPES = ("commands", "chat:write", "chat:write.public", "users:read", "users:read.email", "im:write")
+BOT_SCOPES = (
+    "commands", "chat:write", "chat:write.public", "users:read", "users:read.email", "im:write",
+    "channels:history", "groups:history",
+)  # fmt: skip
 STATE_EXPIRATION_SECONDS = 600
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
