@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from oppbot.adapters.slack import mount_slack
 from oppbot.bot import Bot
@@ -51,58 +53,48 @@ class SlackHarness:
         return (await self.fake.wait_for(method, before + 1))[before]
 
 
-@pytest.fixture
-async def slack(fake_slack: FakeSlack, tmp_path: Path) -> AsyncIterator[SlackHarness]:  # noqa: F811
-    settings = load_settings(
-        database_url=f"sqlite+aiosqlite:///{tmp_path}/oppbot.db",
+@asynccontextmanager
+async def running_harness(
+    fake: FakeSlack, database_url: str, engine: AsyncEngine | None = None, **settings: Any
+) -> AsyncIterator[SlackHarness]:
+    """The real server (build_app + mount_slack) on `database_url`, migrated and seeded, on loopback."""
+    config = load_settings(
+        database_url=database_url,
         slack_signing_secret=SECRET,
         slack_bot_token="xoxb-test",
-        slack_api_url=fake_slack.base_url,
+        slack_api_url=fake.base_url,
         locale="en",
+        **settings,
     )
-    engine = make_engine(settings.database_url)
+    engine = engine or make_engine(config.database_url)
     await upgrade_database(engine)
     sessions = make_sessionmaker(engine)
     clock = Clock(date(2026, 10, 1))
-    service = OpportunityService(sessions, currency="EUR", stall_default="14D", clock=clock)
-    runtime = Runtime(settings, engine, sessions, service, Bot(service))
+    service = OpportunityService(
+        sessions, currency="EUR", stall_default="14D", clock=clock, read_scope=config.read_scope
+    )
+    runtime = Runtime(config, engine, sessions, service, Bot(service))
     await seed(service, sessions)
     for user_id, (name, email, locale) in USERS.items():
-        fake_slack.add_user(user_id, name=name, email=email, locale=locale)
+        fake.add_user(user_id, name=name, email=email, locale=locale)
     server = LoopbackServer(build_app(runtime, [mount_slack]))
     url = await server.start()
-    sender = SlackRequestSender(f"{url}/slack/events", SECRET, response_url_for=fake_slack.response_url)
+    sender = SlackRequestSender(f"{url}/slack/events", SECRET, response_url_for=fake.response_url)
     try:
-        yield SlackHarness(fake_slack, sender, runtime, clock, url)
+        yield SlackHarness(fake, sender, runtime, clock, url)
     finally:
         await sender.close()
         await server.stop()
+
+
+@pytest.fixture
+async def slack(fake_slack: FakeSlack, tmp_path: Path) -> AsyncIterator[SlackHarness]:  # noqa: F811
+    async with running_harness(fake_slack, f"sqlite+aiosqlite:///{tmp_path}/oppbot.db") as harness:
+        yield harness
 
 
 @pytest.fixture
 async def slack_on_db(fake_slack: FakeSlack, db_target: DbTarget) -> AsyncIterator[SlackHarness]:  # noqa: F811
-    """tests/slack/conftest.py's harness, on the database db_target gives (SQLite and PostgreSQL)."""
-    settings = load_settings(
-        database_url=db_target.url,
-        slack_signing_secret=SECRET,
-        slack_bot_token="xoxb-test",
-        slack_api_url=fake_slack.base_url,
-        locale="en",
-    )
-    engine = db_target.new_engine()
-    await upgrade_database(engine)
-    sessions = make_sessionmaker(engine)
-    clock = Clock(date(2026, 10, 1))
-    service = OpportunityService(sessions, currency="EUR", stall_default="14D", clock=clock)
-    runtime = Runtime(settings, engine, sessions, service, Bot(service))
-    await seed(service, sessions)
-    for user_id, (name, email, locale) in USERS.items():
-        fake_slack.add_user(user_id, name=name, email=email, locale=locale)
-    server = LoopbackServer(build_app(runtime, [mount_slack]))
-    url = await server.start()
-    sender = SlackRequestSender(f"{url}/slack/events", SECRET, response_url_for=fake_slack.response_url)
-    try:
-        yield SlackHarness(fake_slack, sender, runtime, clock, url)
-    finally:
-        await sender.close()
-        await server.stop()
+    """The same harness on the database db_target gives (SQLite and PostgreSQL)."""
+    async with running_harness(fake_slack, db_target.url, db_target.new_engine()) as harness:
+        yield harness

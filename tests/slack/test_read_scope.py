@@ -10,16 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from oppbot.adapters.slack import mount_slack
-from oppbot.config import load_settings
-from oppbot.runtime import Runtime
-from oppbot.server import build_app
-from tests.dbfixtures import Clock
-from tests.fakes.loopback import LoopbackServer
 from tests.fakes.slack_api import FakeSlack
-from tests.fakes.slack_client import SlackRequestSender
-from tests.slack.conftest import SECRET, SlackHarness
-from tests.slack.seed import USERS, seed
+from tests.slack.conftest import SlackHarness, running_harness
 from tests.slack.test_buttons import click
 from tests.slack.test_home import open_home
 from tests.slack.validate import action_ids, texts, valid_blocks
@@ -29,28 +21,10 @@ REFUSED = "OP000001 isn't visible to you"
 
 @pytest.fixture
 async def team_slack(fake_slack: FakeSlack, tmp_path: Path) -> AsyncIterator[SlackHarness]:
-    settings = load_settings(
-        database_url=f"sqlite+aiosqlite:///{tmp_path}/oppbot.db",
-        slack_signing_secret=SECRET,
-        slack_bot_token="xoxb-test",
-        slack_api_url=fake_slack.base_url,
-        locale="en",
-        read_scope="team",
-    )
-    runtime = Runtime.create(settings)
-    await runtime.migrate()
-    await seed(runtime.service, runtime.sessions)
-    for user_id, (name, email, locale) in USERS.items():
-        fake_slack.add_user(user_id, name=name, email=email, locale=locale)
-    server = LoopbackServer(build_app(runtime, [mount_slack]))
-    url = await server.start()
-    sender = SlackRequestSender(f"{url}/slack/events", SECRET, response_url_for=fake_slack.response_url)
-    try:
-        yield SlackHarness(fake_slack, sender, runtime, Clock(), url)
-    finally:
-        await sender.close()
-        await server.stop()
-        await runtime.close()
+    async with running_harness(
+        fake_slack, f"sqlite+aiosqlite:///{tmp_path}/oppbot.db", read_scope="team"
+    ) as h:
+        yield h
 
 
 async def test_a_rep_is_refused_another_reps_opportunity_on_every_surface(team_slack: SlackHarness) -> None:
