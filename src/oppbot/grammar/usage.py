@@ -22,6 +22,9 @@ VERBS: tuple[str, ...] = (
     "history",
     "contacts",
     "link",
+    "settings",
+    "reminders",
+    "digest",
     "help",
 )
 
@@ -79,6 +82,14 @@ VERB_ALIASES: dict[str, str] = {
     "contatti": "contacts",
     "contatto": "contacts",
     "collega": "link",
+    "setting": "settings",
+    "preferences": "settings",
+    "prefs": "settings",
+    "impostazioni": "settings",
+    "preferenze": "settings",
+    "reminder": "reminders",
+    "promemoria": "reminders",
+    "riepilogo": "digest",
 }
 
 USAGE: dict[str, str] = {
@@ -101,5 +112,9 @@ USAGE: dict[str, str] = {
     "history": "history OP000001",
     "contacts": "contacts <name or number>",
     "link": "link @user CODE",
+    "settings": "settings [timezone=Europe/Rome] [locale=en|it] [hours=09:00-18:00] [days=mon-fri] "
+    "[reminders=on|off] [digest=…]",
+    "reminders": "reminders [on|off]",
+    "digest": "digest [daily 08:00|weekly mon 09:00|off|now]",
     "help": "help [command]",
 }
