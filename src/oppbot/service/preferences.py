@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from oppbot.domain.errors import DomainError
 from oppbot.domain.model import Salesperson
+from oppbot.domain.preferences import Preferences
 from oppbot.service.uow import UnitOfWork
 from oppbot.service.views import PreferencesView
 from oppbot.store.repository import Repository
@@ -19,6 +20,11 @@ class PreferencesMixin:
         async with self.uow() as uow:
             person = await _person(uow.repo, actor)
             return PreferencesView(person, await uow.repo.preferences(person.code))
+
+    async def preferences_of(self, person: Salesperson) -> Preferences:
+        """What a person has set (never refused): adapters build the person's context from it."""
+        async with self.uow() as uow:
+            return await uow.repo.preferences(person.code)
 
     async def set_preferences(self, actor: Salesperson, **changes: object) -> PreferencesView:
         """Change any of timezone, locale, working_hours, working_days, reminders, digest, each as a
