@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from oppbot.domain.enums import Role
 from oppbot.domain.errors import DomainError
 from oppbot.domain.preferences import (
     DIGEST_OFF,
+    FIELDS,
     MANAGER_DIGEST,
     Digest,
     Preferences,
@@ -282,3 +286,30 @@ def test_any_aware_instant_works_and_a_naive_one_is_refused() -> None:
     assert Preferences().is_working_time(plus_two, ROME)
     with pytest.raises(ValueError, match="aware"):
         Preferences().is_working_time(datetime(2026, 10, 5, 9, 0), ROME)
+
+
+# --- anything at all --------------------------------------------------------------------------------
+anything = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(),
+    st.text(st.characters(exclude_categories=()), max_size=30),
+    st.lists(st.text(max_size=8), max_size=4),
+    st.sampled_from(
+        ["mon-", "-fri", "24:00-24:00", "23:59-24:00", "weekly sun 23:59", "Etc/GMT+12", "fri-fri"]
+    ),
+)
+
+
+@settings(derandomize=True, database=None, max_examples=400, deadline=None)
+@given(field=st.sampled_from(FIELDS), value=anything)
+def test_parsers_raise_only_domain_errors_and_values_round_trip(field: str, value: object) -> None:
+    try:
+        parsed = parse_preference(field, value)
+    except DomainError as exc:
+        assert exc.code == f"bad_{field}"
+        assert not any(unicodedata.category(c) in ("Cc", "Cs") for c in exc.params["value"])
+        return
+    prefs = Preferences(**{field: parsed})  # type: ignore[arg-type]
+    assert Preferences.stored(prefs.as_stored()) == prefs  # what is stored reads back the same

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from oppbot.bot import Bot, Context
 from oppbot.domain.preferences import Preferences
 from oppbot.replies.format import Formatter
@@ -11,6 +14,7 @@ from oppbot.replies.model import ErrorReply, PreferencesReply
 from oppbot.replies.text import render
 from oppbot.service.opportunities import OpportunityService
 from tests.dbfixtures import People, Sessions
+from tests.fuzz.test_fuzz import FUZZ, nasty_text, readable
 from tests.replies.conftest import Console
 from tests.service.tables import table_rows
 
@@ -118,3 +122,35 @@ async def test_every_refusal_is_an_error_reply(service: OpportunityService, seed
     for text in ("settings locale=xx", "digest now", "reminders perhaps", "settings colour=red"):
         reply = await bot.handle(text, Context(seeded.ah))
         assert isinstance(reply, ErrorReply) and reply.code != "internal_error", text
+
+
+PREFERENCE_TEMPLATES = [
+    "settings timezone={text}",
+    "settings locale={text} hours={text}",
+    'settings days="{text}" reminders={text}',
+    'settings digest="{text}"',
+    "impostazioni giorni={text}",
+    "reminders {text}",
+    "digest {text}",
+    "digest weekly {text} 09:00",
+]
+
+
+@settings(FUZZ, max_examples=40)
+@given(
+    template=st.sampled_from(PREFERENCE_TEMPLATES),
+    text=st.one_of(nasty_text, st.sampled_from(["mon-fri", "08:00-17:00", "Europe/Rome", "it", "on", "now"])),
+    locale=st.sampled_from(["en", "it"]),
+)
+async def test_whatever_is_typed_the_answer_is_friendly_and_a_refusal_changes_nothing(
+    service: OpportunityService, seeded: People, sessions: Sessions, template: str, text: str, locale: str
+) -> None:
+    before = await table_rows(sessions)
+    reply = await Bot(service).handle(template.format(text=text), Context(seeded.ah, locale=locale))
+    if isinstance(reply, ErrorReply):
+        assert reply.code != "internal_error", (template, text)
+        assert readable(reply.message), reply
+        assert await table_rows(sessions) == before, (template, text, reply)
+    else:
+        assert isinstance(reply, PreferencesReply)
+        assert all(readable(line) for line in render(reply, Formatter(locale, "EUR")).splitlines())
