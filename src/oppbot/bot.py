@@ -19,6 +19,8 @@ from oppbot.domain.enums import ActionType
 from oppbot.domain.errors import DomainError
 from oppbot.domain.feeds import Where
 from oppbot.domain.model import Salesperson
+from oppbot.domain.preferences import FIELDS as PREFERENCE_FIELDS
+from oppbot.domain.preferences import Preferences
 from oppbot.replies.feed import feed_list, feed_subject
 from oppbot.replies.format import Formatter
 from oppbot.replies.i18n import about, error_text, t
@@ -31,13 +33,14 @@ from oppbot.replies.model import (
     HistoryReply,
     ListReply,
     PipelineReply,
+    PreferencesReply,
     Reply,
     StatsReply,
     TextReply,
 )
 from oppbot.service.feeds import FeedService
 from oppbot.service.opportunities import OpportunityService
-from oppbot.service.views import ActionResult
+from oppbot.service.views import ActionResult, PreferencesView
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +73,34 @@ class Context:
     locale: str = "en"
     tz: ZoneInfo | None = None
     resolve_mention: MentionResolver | None = None
+    # What the person gets when they set none (the platform's, else the settings'); None: locale / tz.
+    fallback_locale: str | None = None
+    fallback_tz: ZoneInfo | None = None
+
+    @classmethod
+    def of(
+        cls,
+        actor: Salesperson,
+        prefs: Preferences,
+        *,
+        platform_locale: str | None,
+        platform_tz: str | None,
+        default_locale: str,
+        default_tz: str,
+        resolve_mention: MentionResolver | None = None,
+    ) -> Context:
+        """A person's context on a platform: a set preference wins over the platform's value, which
+        wins over oppbot's settings (OPPBOT_LOCALE, OPPBOT_TIMEZONE)."""
+        unset = Preferences()
+        return cls(
+            actor,
+            prefs.effective_locale(platform_locale, default_locale),
+            ZoneInfo(prefs.effective_timezone(platform_tz, default_tz)),
+            resolve_mention,
+            unset.effective_locale(platform_locale, default_locale),
+            ZoneInfo(unset.effective_timezone(platform_tz, default_tz)),
+        )
+
     where: Where | None = None  # the channel the command was typed in (feeds need one)
 
 
@@ -179,6 +210,22 @@ class Bot:
             notes.append(t(loc, "tasks_created", tasks=list(result.tasks)))
         return notes
 
+    def _preferences(
+        self, view: PreferencesView, ctx: Context, fields: tuple[str, ...] = PREFERENCE_FIELDS
+    ) -> PreferencesReply:
+        loc = ctx.locale
+        zone = ctx.fallback_tz or ctx.tz or self.service.timezone
+        notices: tuple[str, ...] = ()
+        if view.changed:
+            notices = (t(loc, "settings_saved", fields=[t(loc, f"pref_{name}") for name in view.changed]),)
+        return PreferencesReply(
+            view,
+            timezone=view.stored.timezone or zone.key,
+            locale=view.stored.locale or ctx.fallback_locale or ctx.locale,
+            fields=fields,
+            notices=notices,
+        )
+
     async def _run(
         self, command: grammar.Command, ctx: Context, version: int | None, request_key: str | None
     ) -> Reply:
@@ -274,4 +321,18 @@ class Bot:
                     raise DomainError("unknown_user", user=user)
                 person = await s.link(actor, target.platform, target.team_id, target.user_id, code)
                 return TextReply(t(ctx.locale, "linked", name=person.name, code=person.code))
+            case grammar.Settings(changes=changes):
+                if not changes:
+                    return self._preferences(await s.preferences(actor), ctx)
+                return self._preferences(await s.set_preferences(actor, **dict(changes)), ctx)
+            case grammar.Reminders(on=on):
+                if on is None:
+                    return self._preferences(await s.preferences(actor), ctx, ("reminders",))
+                return self._preferences(await s.set_preferences(actor, reminders=on), ctx, ("reminders",))
+            case grammar.DigestSchedule(schedule=schedule, now=now):
+                if now:  # sending belongs to the scheduler, which isn't there yet
+                    return ErrorReply("digest_now_unavailable", t(ctx.locale, "digest_now_unavailable"))
+                if schedule is None:
+                    return self._preferences(await s.preferences(actor), ctx, ("digest",))
+                return self._preferences(await s.set_preferences(actor, digest=schedule), ctx, ("digest",))
         raise AssertionError(f"unhandled command {command!r}")

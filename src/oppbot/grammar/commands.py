@@ -11,6 +11,7 @@ __all__ = [
     "Command",
     "Contacts",
     "Cycles",
+    "DigestSchedule",
     "Help",
     "History",
     "Link",
@@ -18,7 +19,9 @@ __all__ = [
     "Move",
     "NewOpportunity",
     "Pipeline",
+    "Reminders",
     "SetQuote",
+    "Settings",
     "Show",
     "Stats",
 ]
@@ -125,6 +128,28 @@ class Feed:
     owner: str | None = None
 
 
+@dataclass(frozen=True)
+class Settings:
+    """`settings`: show one's chat preferences, or change the ones given."""
+
+    # (field as domain.preferences names it, value as typed), in the order typed; empty: show
+    changes: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Reminders:
+    on: bool | None  # None: show whether they are on
+
+
+@dataclass(frozen=True)
+class DigestSchedule:
+    """`digest`: show one's digest schedule, change it (`daily 08:00`, `weekly mon 09:00`, `off`), or
+    send it now."""
+
+    schedule: str | None  # as typed; None: show (or `now`)
+    now: bool = False
+
+
 Command = (
     Help
     | NewOpportunity
@@ -140,4 +165,7 @@ Command = (
     | Contacts
     | Link
     | Feed
+    | Settings
+    | Reminders
+    | DigestSchedule
 )

@@ -9,11 +9,14 @@ from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import TypeVar
 
+from oppbot.domain.errors import DomainError
+from oppbot.domain.preferences import parse_reminders
 from oppbot.grammar.commands import (
     CloseOpportunity,
     Command,
     Contacts,
     Cycles,
+    DigestSchedule,
     Feed,
     Help,
     History,
@@ -22,7 +25,9 @@ from oppbot.grammar.commands import (
     Move,
     NewOpportunity,
     Pipeline,
+    Reminders,
     SetQuote,
+    Settings,
     Show,
     Stats,
 )
@@ -65,6 +70,13 @@ OPTION_ALIASES: dict[str, str] = {
     "amount": "amount", "importo": "amount",
     "reason": "reason", "motivo": "reason",
     "ref": "ref", "reference": "ref", "riferimento": "ref",
+    "timezone": "timezone", "tz": "timezone", "zone": "timezone", "time_zone": "timezone",
+    "fuso": "timezone", "fuso_orario": "timezone",
+    "locale": "locale", "lang": "locale", "language": "locale", "lingua": "locale",
+    "hours": "hours", "working_hours": "hours", "orario": "hours", "orari": "hours", "ore": "hours",
+    "days": "days", "working_days": "days", "giorni": "days",
+    "reminders": "reminders", "promemoria": "reminders",
+    "digest": "digest", "riepilogo": "digest",
 }  # fmt: skip
 
 _MOVE_KEYS = frozenset({"value", "chances", "close", "date"})
@@ -84,7 +96,11 @@ _VERB_OPTIONS: dict[str, frozenset[str]] = {
     "pipeline": frozenset({"owner"}),
     "stats": frozenset({"cycle", "owner"}),
     "feed": frozenset({"cycle", "owner"}),
+    "settings": frozenset({"timezone", "locale", "hours", "days", "reminders", "digest"}),
 }
+# `settings` keys → the preference fields they change (domain.preferences.FIELDS).
+_SETTINGS_FIELDS = {"hours": "working_hours", "days": "working_days"}
+_NOW_WORDS = frozenset({"now", "ora", "adesso", "subito"})
 
 _SCOPES = {
     "mine": "mine", "my": "mine", "me": "mine", "mie": "mine", "miei": "mine", "mio": "mine", "mia": "mine",
@@ -416,6 +432,36 @@ def _feed(args: _Args, today: datetime.date, locale: str) -> Command:
     return Feed(action, scope if action == "on" else None, cycle, owner)
 
 
+def _settings(args: _Args, today: datetime.date, locale: str) -> Command:
+    """Values stay as typed: domain.preferences checks them, for chat and set-up file alike."""
+    args.no_more_positionals()
+    changes = []
+    for key in args.options:
+        value = args.get(key, str)  # an empty `key=` is refused here, naming the key
+        changes.append((_SETTINGS_FIELDS.get(key, key), value or ""))
+    return Settings(tuple(changes))
+
+
+def _reminders(args: _Args, today: datetime.date, locale: str) -> Command:
+    if not args.positional:
+        return Reminders(None)
+    word = args.positional.pop(0).value
+    args.no_more_positionals()
+    try:
+        return Reminders(parse_reminders(word))
+    except DomainError:
+        raise ParseError("bad_on_off", {"value": word}, verb="reminders") from None
+
+
+def _digest(args: _Args, today: datetime.date, locale: str) -> Command:
+    words = [t.value for t in args.positional]
+    if not words:
+        return DigestSchedule(None)
+    if len(words) == 1 and words[0].lower() in _NOW_WORDS:
+        return DigestSchedule(None, now=True)
+    return DigestSchedule(" ".join(words))
+
+
 _PARSERS: dict[str, Callable[[_Args, datetime.date, str], Command]] = {
     "help": _help,
     "new": _new,
@@ -436,4 +482,7 @@ _PARSERS: dict[str, Callable[[_Args, datetime.date, str], Command]] = {
     "history": _history,
     "link": _link,
     "feed": _feed,
+    "settings": _settings,
+    "reminders": _reminders,
+    "digest": _digest,
 }

@@ -23,6 +23,9 @@ VERBS: tuple[str, ...] = (
     "contacts",
     "link",
     "feed",
+    "settings",
+    "reminders",
+    "digest",
     "help",
 )
 
@@ -82,6 +85,14 @@ VERB_ALIASES: dict[str, str] = {
     "collega": "link",
     "feeds": "feed",
     "notifiche": "feed",
+    "setting": "settings",
+    "preferences": "settings",
+    "prefs": "settings",
+    "impostazioni": "settings",
+    "preferenze": "settings",
+    "reminder": "reminders",
+    "promemoria": "reminders",
+    "riepilogo": "digest",
 }
 
 USAGE: dict[str, str] = {
@@ -105,5 +116,9 @@ USAGE: dict[str, str] = {
     "contacts": "contacts <name or number>",
     "link": "link @user CODE",
     "feed": "feed [on [team|all|cycle=CODE|owner=CODE]|off]",
+    "settings": "settings [timezone=Europe/Rome] [locale=en|it] [hours=09:00-18:00] [days=mon-fri] "
+    "[reminders=on|off] [digest=…]",
+    "reminders": "reminders [on|off]",
+    "digest": "digest [daily 08:00|weekly mon 09:00|off|now]",
     "help": "help [command]",
 }

@@ -5,7 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from oppbot.domain.model import Contact, SalesCycle
-from oppbot.service.views import HistoryView, ListView, OpportunityView, PipelineView, StatsView
+from oppbot.domain.preferences import FIELDS as PREFERENCE_FIELDS
+from oppbot.service.views import (
+    HistoryView,
+    ListView,
+    OpportunityView,
+    PipelineView,
+    PreferencesView,
+    StatsView,
+)
 
 
 @dataclass(frozen=True)
@@ -70,6 +78,18 @@ class TextReply:
     message: str
 
 
+@dataclass(frozen=True)
+class PreferencesReply:
+    """One's chat preferences. `timezone` and `locale` are the ones in use (set, else the platform's,
+    else the settings'); `fields` the ones to show; `notices` what just changed (translated)."""
+
+    view: PreferencesView
+    timezone: str
+    locale: str
+    fields: tuple[str, ...] = PREFERENCE_FIELDS
+    notices: tuple[str, ...] = ()
+
+
 Reply = (
     CardReply
     | ListReply
@@ -81,4 +101,5 @@ Reply = (
     | HelpReply
     | ErrorReply
     | TextReply
+    | PreferencesReply
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from oppbot.domain.preferences import format_days
 from oppbot.domain.statistics import Figures, SalespersonLedgerFigures
 from oppbot.replies.format import Formatter
 from oppbot.replies.model import (
@@ -15,6 +16,7 @@ from oppbot.replies.model import (
     HistoryReply,
     ListReply,
     PipelineReply,
+    PreferencesReply,
     Reply,
     StatsReply,
     TextReply,
@@ -139,6 +141,34 @@ def stats_sections(view: StatsView, f: Formatter) -> list[StatsSection]:
     return sections
 
 
+def preference_lines(reply: PreferencesReply, f: Formatter) -> list[tuple[str, str]]:
+    """(label, value) of each preference shown, in order, shared by every renderer; a value nobody
+    set says it is the default."""
+    view, stored = reply.view, reply.view.stored
+    hours = str(view.working_hours)
+    if view.working_hours.any_time:
+        hours += f" ({f.t('pref_any_time')})"
+    values = {
+        "timezone": reply.timezone,
+        "locale": reply.locale,
+        "working_hours": hours,
+        "working_days": format_days(view.working_days),
+        "reminders": f.t("pref_on" if view.reminders else "pref_off"),
+        "digest": str(view.digest),
+    }
+    lines = []
+    for name in reply.fields:
+        value = values[name]
+        if getattr(stored, name) is None:
+            value += f" ({f.t('pref_default')})"
+        lines.append((f.t(f"pref_{name}"), value))
+    return lines
+
+
+def preferences_title(reply: PreferencesReply, f: Formatter) -> str:
+    return f.t("settings_title", name=reply.view.person.name, code=reply.view.person.code)
+
+
 def render(reply: Reply, f: Formatter) -> str:
     match reply:
         case CardReply(view=view, notices=notices):
@@ -219,4 +249,8 @@ def render(reply: Reply, f: Formatter) -> str:
             )
         case HelpReply(usage=usage):
             return "\n".join([f.t("help_title"), *(f"  {line}" for _verb, line in usage), f.t("help_footer")])
+        case PreferencesReply():
+            lines = [*reply.notices, preferences_title(reply, f)]
+            lines += [f"  {label}: {value}" for label, value in preference_lines(reply, f)]
+            return "\n".join([*lines, f.t("settings_help")])
     raise AssertionError(f"unhandled reply {reply!r}")

@@ -19,6 +19,7 @@ from oppbot.domain.model import Contact, Opportunity, SalesCycle, Salesperson
 from oppbot.domain.stall import days_overdue, stall_due
 from oppbot.domain.text import clean_text
 from oppbot.service.auth import ReadScope, may_change, require_admin, require_change, require_read
+from oppbot.service.preferences import PreferencesMixin
 from oppbot.service.reporting import ReportingMixin
 from oppbot.service.scopes import default_scope, scope_owners
 from oppbot.service.uow import UnitOfWork
@@ -55,7 +56,7 @@ def _cycle_refusal(cycle: SalesCycle, start: bool) -> DomainError | None:
     return None
 
 
-class OpportunityService(ReportingMixin):
+class OpportunityService(ReportingMixin, PreferencesMixin):
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],

@@ -14,6 +14,7 @@ from oppbot.domain.model import (
     SalesCycleStage,
     Salesperson,
 )
+from oppbot.domain.preferences import Digest, Preferences, WorkingHours
 from oppbot.domain.statistics import Figures, SalespersonLedgerFigures, StageFigures
 
 
@@ -119,6 +120,34 @@ class StalledItem:
     last_change_date: date
     stall_due: date
     days_overdue: int
+
+
+@dataclass(frozen=True)
+class PreferencesView:
+    """One person's chat preferences: what they set (`stored`) and what applies (defaults filled in).
+
+    The time zone and locale in use also depend on the chat platform, which only the adapter knows.
+    """
+
+    person: Salesperson
+    stored: Preferences
+    changed: tuple[str, ...] = ()  # the fields the call that made this view just changed
+
+    @property
+    def working_hours(self) -> WorkingHours:
+        return self.stored.hours
+
+    @property
+    def working_days(self) -> tuple[int, ...]:
+        return self.stored.days
+
+    @property
+    def reminders(self) -> bool:
+        return self.stored.reminders_on
+
+    @property
+    def digest(self) -> Digest:
+        return self.stored.digest_for(self.person.role)
 
 
 @dataclass(frozen=True)

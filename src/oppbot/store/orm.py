@@ -124,6 +124,25 @@ class SalespersonRow(Base):
     manager_code: Mapped[str | None] = mapped_column(sa.ForeignKey("salesperson.code"), index=True)
 
 
+class SalespersonPreferenceRow(Base):
+    """A person's chat preferences (domain.preferences), each in its conventions format; NULL: not set.
+
+    A table of its own rather than columns on salesperson: the salesperson upsert (set-up loader,
+    `merge`) and every card's owner lookup stay as they are, and "nothing set" is simply no row.
+    """
+
+    __tablename__ = "salesperson_preference"
+    salesperson_code: Mapped[str] = mapped_column(
+        sa.ForeignKey("salesperson.code", ondelete="CASCADE"), primary_key=True
+    )
+    timezone: Mapped[str | None] = mapped_column(sa.String(64))
+    locale: Mapped[str | None] = mapped_column(sa.String(10))
+    working_hours: Mapped[str | None] = mapped_column(sa.String(11))
+    working_days: Mapped[str | None] = mapped_column(sa.String(30))
+    reminders: Mapped[bool | None]
+    digest: Mapped[str | None] = mapped_column(sa.String(20))
+
+
 class ChatIdentityRow(Base):
     """A chat account mapped to a salesperson: Slack (team, user) or Teams (tenant or '', AAD object id)."""
 

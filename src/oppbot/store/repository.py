@@ -26,6 +26,8 @@ from oppbot.domain.model import (
     Task,
 )
 from oppbot.domain.money import round_money
+from oppbot.domain.preferences import FIELDS as PREFERENCE_FIELDS
+from oppbot.domain.preferences import Preferences
 from oppbot.domain.search import search_key, search_words
 from oppbot.store.events import new_event_row
 from oppbot.store.orm import (
@@ -40,6 +42,7 @@ from oppbot.store.orm import (
     ProcessedRequestRow,
     SalesCycleRow,
     SalesCycleStageRow,
+    SalespersonPreferenceRow,
     SalespersonRow,
     TaskRow,
 )
@@ -207,6 +210,37 @@ class Repository:
 
     async def upsert_salesperson(self, person: Salesperson) -> None:
         await self.session.merge(_new_row(SalespersonRow, person))
+
+    # --- people's chat preferences ----------------------------------------------------------------
+    async def preferences(self, code: str) -> Preferences:
+        """What the person has set (no row: nothing, every default applies)."""
+        p = SalespersonPreferenceRow
+        columns = [getattr(p, name) for name in PREFERENCE_FIELDS]
+        # Columns, not the ORM object: always what the database holds, even after an upsert below.
+        row = (await self.session.execute(sa.select(*columns).where(p.salesperson_code == code))).first()
+        if row is None:
+            return Preferences()
+        return Preferences.stored(dict(zip(PREFERENCE_FIELDS, row, strict=True)))
+
+    async def save_preferences(self, code: str, prefs: Preferences, fields: Iterable[str]) -> None:
+        """Write only `fields` of `prefs` in one statement (INSERT … ON CONFLICT DO UPDATE).
+
+        Only the changed columns: two changes of different fields made at once both land, and the
+        first change of a person made twice at once doesn't fail on the primary key.
+        """
+        stored = prefs.as_stored()
+        values = {name: stored[name] for name in fields}
+        dialect = self.session.get_bind().dialect.name
+        dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        insert = dialect_insert(SalespersonPreferenceRow).values(salesperson_code=code, **values)
+        keys = ["salesperson_code"]
+        if values:
+            stmt = insert.on_conflict_do_update(
+                index_elements=keys, set_={name: insert.excluded[name] for name in values}
+            )
+        else:
+            stmt = insert.on_conflict_do_nothing(index_elements=keys)
+        await self.session.execute(stmt)
 
     # --- cycles, codes, activities, contacts --------------------------------------------------------
     async def cycle(self, code: str) -> SalesCycle | None:

@@ -9,6 +9,7 @@ from typing import TextIO
 from oppbot.bot import Context
 from oppbot.domain.model import Salesperson
 from oppbot.replies.format import Formatter
+from oppbot.replies.model import PreferencesReply
 from oppbot.replies.text import render
 from oppbot.runtime import Runtime
 
@@ -18,8 +19,7 @@ QUIT = {"quit", "exit", "bye", "esci"}
 
 async def chat(runtime: Runtime, actor: Salesperson, stdin: TextIO, stdout: TextIO) -> None:
     """Interactive on a terminal; otherwise one command per line, each reply printed, until end of input."""
-    ctx = Context(actor=actor, locale=runtime.settings.locale, tz=runtime.settings.zone)
-    fmt = Formatter(ctx.locale, runtime.settings.currency)
+    ctx, fmt = await _context(runtime, actor)
     interactive = stdin.isatty()
     if interactive:
         stdout.write(f"oppbot · {actor.name} ({actor.code}) · `help` lists commands, `quit` leaves.\n")
@@ -38,9 +38,21 @@ async def chat(runtime: Runtime, actor: Salesperson, stdin: TextIO, stdout: Text
             break
         reply = await runtime.bot.handle(text, ctx)
         stdout.write(render(reply, fmt) + "\n")
+        if isinstance(reply, PreferencesReply) and reply.view.changed:
+            ctx, fmt = await _context(runtime, actor)  # a new language or time zone applies at once
         if not interactive:
             stdout.write("\n")
         stdout.flush()
+
+
+async def _context(runtime: Runtime, actor: Salesperson) -> tuple[Context, Formatter]:
+    """The console has no platform values: the person's stored ones, else the settings'."""
+    settings = runtime.settings
+    ctx = Context.of(
+        actor, await runtime.service.preferences_of(actor), platform_locale=None, platform_tz=None,
+        default_locale=settings.locale, default_tz=settings.timezone,
+    )  # fmt: skip
+    return ctx, Formatter(ctx.locale, settings.currency)
 
 
 def run_chat(runtime: Runtime, actor: Salesperson) -> None:

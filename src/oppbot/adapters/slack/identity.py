@@ -81,10 +81,17 @@ class Identities:
         actor = await service.identify(PLATFORM, team_id, user_id, prof.email)
         locale = language(prof.locale or self.runtime.settings.locale)
         tz = _zone(prof.tz)
-        f = Formatter(locale, service.currency)
         ctx = None
         if actor is not None:
-            ctx = Context(actor, locale, tz, self.mention_resolver(client, team_id))
+            # The person's stored time zone and locale win over Slack's (conventions).
+            settings = self.runtime.settings
+            ctx = Context.of(
+                actor, await service.preferences_of(actor), platform_locale=prof.locale, platform_tz=prof.tz,
+                default_locale=settings.locale, default_tz=settings.timezone,
+                resolve_mention=self.mention_resolver(client, team_id),
+            )  # fmt: skip
+            locale, tz = ctx.locale, ctx.tz
+        f = Formatter(locale, service.currency)
         return Who(team_id, user_id, actor, locale, tz, f, ctx)
 
     async def chat_user(self, client: AsyncWebClient, team_id: str, user_id: str) -> ChatUser:

@@ -33,11 +33,12 @@ from oppbot.replies.model import (
     HistoryReply,
     ListReply,
     PipelineReply,
+    PreferencesReply,
     Reply,
     StatsReply,
     TextReply,
 )
-from oppbot.replies.text import render, stats_sections
+from oppbot.replies.text import preference_lines, preferences_title, render, stats_sections
 
 LIST_PAGE = 20
 HISTORY_PAGE = 25
@@ -183,5 +184,14 @@ def reply_blocks(
                 _header(f.t("help_title")),
                 *text_sections(lines),
                 ContextBlock(elements=[mrkdwn(esc(f.t("help_footer")))]),
+            ]
+        case PreferencesReply():
+            # The plain-text lines, as sections: the settings reply has no Slack-only layout.
+            lines = [esc(n) for n in reply.notices]
+            lines += [f"*{esc(label)}*: {esc(value)}" for label, value in preference_lines(reply, f)]
+            return [
+                _header(preferences_title(reply, f)),
+                *text_sections(lines),
+                ContextBlock(elements=[mrkdwn(esc(f.t("settings_help")))]),
             ]
     raise AssertionError(f"unhandled reply {reply!r}")

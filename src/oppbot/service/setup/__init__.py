@@ -19,7 +19,9 @@ Upsert rules: records are matched by code (contacts by `number`). A key left out
 the stored value (a new record gets the default), so ``{code: PRICE_W, description: Cheapest}``
 changes only the description. A cycle's `stages` list, when given, replaces the stored stages:
 stages not listed are deleted, which is refused while an open opportunity is on one of them.
-Identities are added (or moved to this salesperson), never removed. Only records that actually
+Identities are added (or moved to this salesperson), never removed. A salesperson's chat preferences
+(`timezone`, `locale`, `working_hours`, `working_days`, `reminders`, `digest`) follow the same rule;
+`null` unsets one, so its default applies again. Only records that actually
 change are written, and the report counts those: loading the same file twice writes nothing.
 
 Opportunities (demo extensions beyond conventions.md): `start: false` (not started), `stage`

@@ -26,6 +26,8 @@ async def _write_master(repo: Repository, plan: _Plan) -> dict[str, int]:
         await repo.session.flush()
     for platform, team_id, user_id, code in plan.identities:
         await repo.link_identity(platform, team_id, user_id, code)
+    for code, prefs, changed in plan.preferences:
+        await repo.save_preferences(code, prefs, changed)
     for contact in plan.contacts:
         await repo.upsert_contact(contact)
     stages = deleted = cycles = 0
@@ -48,6 +50,7 @@ async def _write_master(repo: Repository, plan: _Plan) -> dict[str, int]:
         "close_codes": len(plan.close_codes),
         "salespeople": len(plan.salespeople),
         "identities": len(plan.identities),
+        "preferences": len(plan.preferences),
         "contacts": len(plan.contacts),
         "sales_cycles": cycles,
         "stages": stages,

@@ -9,13 +9,14 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Annotated, TypeVar
 
-from pydantic import BeforeValidator, ValidationInfo
+from pydantic import BeforeValidator, PlainValidator, ValidationInfo
 
 from oppbot.domain.dateformula import calc_date, normalize_formula
 from oppbot.domain.dates import MAX_DATE, MIN_DATE, date_in_range
 from oppbot.domain.enums import CloseType, ContactType, Priority, ProbabilityCalculation, Role
 from oppbot.domain.errors import DomainError
 from oppbot.domain.money import format_amount, max_amount, round_money
+from oppbot.domain.preferences import Digest, WorkingHours, parse_preference
 from oppbot.domain.text import clean_text
 
 MAX_TEXT = 100
@@ -222,6 +223,19 @@ def _currency(value: object) -> str:
     raise ValueError("must be an ISO 4217 currency code like EUR")
 
 
+def _preference(field: str, message: str) -> Callable[[object], object]:
+    """A chat preference in the domain's format (the same parser as `settings` in chat); null or
+    `default` leaves it unset, so its default applies."""
+
+    def check(value: object) -> object:
+        try:
+            return parse_preference(field, value)
+        except DomainError:
+            raise ValueError(message) from None
+
+    return check
+
+
 def _list(value: object) -> object:
     return [] if value is None else value
 
@@ -252,3 +266,25 @@ CloseTypeField = Annotated[CloseType | None, BeforeValidator(_optional(_enum(Clo
 PriorityField = Annotated[Priority | None, BeforeValidator(_optional(_enum(Priority)))]
 CalcField = Annotated[ProbabilityCalculation, BeforeValidator(_enum(ProbabilityCalculation))]
 Currency = Annotated[str | None, BeforeValidator(_optional(_currency))]
+# People's chat preferences: the parsed value, or None for "not set".
+TimezoneField = Annotated[
+    str | None, PlainValidator(_preference("timezone", "must be an IANA time zone like Europe/Rome"))
+]
+LocaleField = Annotated[str | None, PlainValidator(_preference("locale", "must be en or it"))]
+WorkingHoursField = Annotated[
+    WorkingHours | None,
+    PlainValidator(
+        _preference("working_hours", "must be HH:MM-HH:MM like 09:00-18:00 (00:00-24:00 means any time)")
+    ),
+]
+WorkingDaysField = Annotated[
+    tuple[int, ...] | None,
+    PlainValidator(_preference("working_days", "must be days like [mon, tue, wed, thu, fri] or mon-fri")),
+]
+RemindersField = Annotated[bool | None, PlainValidator(_preference("reminders", "must be on or off"))]
+DigestField = Annotated[
+    Digest | None,
+    PlainValidator(
+        _preference("digest", "must be daily HH:MM, weekly DAY HH:MM (e.g. weekly mon 09:00) or off")
+    ),
+]

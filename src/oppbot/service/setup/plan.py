@@ -19,8 +19,10 @@ from oppbot.domain.model import (
     SalesCycleStage,
     Salesperson,
 )
+from oppbot.domain.preferences import FIELDS as PREFERENCE_FIELDS
+from oppbot.domain.preferences import Preferences
 from oppbot.service.setup.errors import Loc, _format_loc, _Problems
-from oppbot.service.setup.schema import OpportunityIn, SetupFileIn, StageIn
+from oppbot.service.setup.schema import OpportunityIn, SalespersonIn, SetupFileIn, StageIn
 from oppbot.store.orm import ContactRow, OpportunityRow
 from oppbot.store.repository import Repository
 
@@ -53,6 +55,8 @@ class _OppPlan:
 class _Plan:
     salespeople: list[Salesperson] = field(default_factory=list)  # changed ones, managers first
     identities: list[tuple[str, str, str, str]] = field(default_factory=list)
+    # (code, the person's preferences after the file, the fields that change)
+    preferences: list[tuple[str, Preferences, tuple[str, ...]]] = field(default_factory=list)
     contacts: list[Contact] = field(default_factory=list)
     activities: list[Activity] = field(default_factory=list)
     close_codes: list[CloseOpportunityCode] = field(default_factory=list)
@@ -156,6 +160,7 @@ class _Planner:
             fresh = Salesperson(item.code, item.name, item.email, item.role, item.manager)
             self.people[item.code] = _merge(old, fresh, item.given())
             where[item.code] = index
+            await self._preferences(item, old is not None)
         # Every manager_code must name a manager, in the final state of file and database together.
         for code, person in self.people.items():
             manager = self.people.get(person.manager_code) if person.manager_code else None
@@ -178,6 +183,19 @@ class _Planner:
                 )
         order = self._managers_first(list(where), where)
         self.plan.salespeople = [self.people[c] for c in order if self.people[c] != stored.get(c)]
+
+    async def _preferences(self, item: SalespersonIn, exists: bool) -> None:
+        """The preference fields the record gives and that differ from what is stored."""
+        given = [name for name in PREFERENCE_FIELDS if name in item.model_fields_set]
+        if not given:
+            return
+        stored = await self.repo.preferences(item.code) if exists else Preferences()
+        changed = {
+            name: getattr(item, name) for name in given if getattr(item, name) != getattr(stored, name)
+        }
+        if changed:
+            new = dataclasses.replace(stored, **changed)
+            self.plan.preferences.append((item.code, new, tuple(changed)))
 
     def _managers_first(self, codes: list[str], where: Mapping[str, int]) -> list[str]:
         """Insert order that satisfies the manager foreign key; a reporting loop is an error."""

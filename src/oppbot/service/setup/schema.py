@@ -22,9 +22,11 @@ from oppbot.service.setup.fields import (
     Code20,
     ContactTypeField,
     Currency,
+    DigestField,
     Email,
     Flag,
     Formula,
+    LocaleField,
     Money,
     OptCode10,
     OptCode20,
@@ -34,11 +36,15 @@ from oppbot.service.setup.fields import (
     PriorityField,
     QuoteRef,
     Reason,
+    RemindersField,
     RequiredText,
     RoleField,
     StageNo,
     Text,
+    TimezoneField,
     When,
+    WorkingDaysField,
+    WorkingHoursField,
     _list,
 )
 
@@ -70,6 +76,13 @@ class SalespersonIn(_Record):
     manager: OptCode20 = None
     slack: Annotated[list[SlackIdIn], BeforeValidator(_list)] = []
     teams: Annotated[list[AadId], BeforeValidator(_list)] = []
+    # chat preferences (domain.preferences): a key left out keeps the stored value, null unsets it
+    timezone: TimezoneField = None
+    locale: LocaleField = None
+    working_hours: WorkingHoursField = None
+    working_days: WorkingDaysField = None
+    reminders: RemindersField = None
+    digest: DigestField = None
 
 
 class ContactIn(_Record):
