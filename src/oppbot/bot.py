@@ -112,7 +112,7 @@ class Bot:
                 card = await self.service.show(ctx.actor, no, tz=ctx.tz)
             except DomainError:
                 card = None
-        return ErrorReply(exc.code, error_text(ctx.locale, exc), card)
+        return ErrorReply(exc.code, error_text(ctx.locale, exc), card, exc.field)
 
     async def _owner_code(self, owner: str | None, ctx: Context) -> str | None:
         """A salesperson code as typed, or a chat mention mapped to its salesperson."""

@@ -57,12 +57,14 @@ class HelpReply:
 class ErrorReply:
     """Bad input or a broken rule, told to the person who typed it (ephemeral in Slack).
 
-    `card` is the fresh card when the error is about a stale one (changed meanwhile).
+    `card` is the fresh card when the error is about a stale one (changed meanwhile); `field` names the
+    input the error concerns (DomainError.field), so a form shows it under that input.
     """
 
     code: str
     message: str
     card: OpportunityView | None = None
+    field: str | None = None
 
 
 @dataclass(frozen=True)
