@@ -153,6 +153,14 @@ EN: dict[str, str] = {
     "action_lose": "Lost…",
     "share": "Share in channel",
     "none": "—",
+    "action_show": "Open",
+    "more": "More",
+    "showing": "Showing {start}–{end} of {total}",
+    "page_previous": "← Previous",
+    "page_next": "Next →",
+    "list_stalled": "⚠ Stalled ({count}), most overdue first",
+    "list_others": "The others ({count})",
+    "team_pipeline": "Team pipeline",
 }
 
 IT: dict[str, str] = {
@@ -298,6 +306,14 @@ IT: dict[str, str] = {
     "action_lose": "Persa…",
     "share": "Condividi nel canale",
     "none": "—",
+    "action_show": "Apri",
+    "more": "Altre",
+    "showing": "{start}–{end} di {total}",
+    "page_previous": "← Precedenti",
+    "page_next": "Successive →",
+    "list_stalled": "⚠ Ferme ({count}), le più in ritardo prima",
+    "list_others": "Le altre ({count})",
+    "team_pipeline": "Pipeline del team",
 }
 
 CATALOGS = {"en": EN, "it": IT}

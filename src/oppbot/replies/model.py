@@ -5,15 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from oppbot.domain.model import Contact, SalesCycle
+from oppbot.replies.document import Notice
 from oppbot.service.views import HistoryView, ListView, OpportunityView, PipelineView, StatsView
 
 
 @dataclass(frozen=True)
 class CardReply:
-    """One opportunity card; `notices` say what just happened (already translated)."""
+    """One opportunity card; `notices` say what just happened (catalog keys: each reader's words)."""
 
     view: OpportunityView
-    notices: tuple[str, ...] = ()
+    notices: tuple[Notice, ...] = ()
 
 
 @dataclass(frozen=True)

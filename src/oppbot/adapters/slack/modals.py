@@ -21,6 +21,7 @@ from oppbot.adapters.slack.support import Acker, SlackDeps, send_to_url, team_of
 from oppbot.grammar.values import parse_chances
 from oppbot.replies.i18n import t
 from oppbot.replies.model import CardReply, ErrorReply, Reply
+from oppbot.replies.text import outcome
 
 log = logging.getLogger(__name__)
 MAX_OPTIONS = 100
@@ -122,12 +123,7 @@ async def build_command(
 async def deliver(deps: SlackDeps, client: AsyncWebClient, who: Who, meta: Meta, reply: Reply) -> None:
     """Show a modal's outcome where the modal came from: the card in place, App Home, or a DM."""
     if meta.home:
-        notice = None
-        if isinstance(reply, CardReply):
-            notice = " ".join(reply.notices) or None
-        elif isinstance(reply, ErrorReply):
-            notice = reply.message
-        await publish_home(deps, client, who, notice=notice)
+        await publish_home(deps, client, who, notice=outcome(reply, who.f))
         return
     message = render_message(reply, who.f, share=meta.share or not meta.url)
     if meta.link and isinstance(reply, CardReply):
