@@ -41,6 +41,7 @@ from oppbot.replies.codec import card_value, page_value, parse_card_value, parse
 from oppbot.replies.document import Card, Document, Error, Listing, Note, Pager, Table
 from oppbot.replies.format import Formatter
 from oppbot.replies.model import (
+    CardReply,
     ContactsReply,
     CyclesReply,
     ErrorReply,
@@ -311,8 +312,8 @@ def huge_replies() -> dict[str, Reply]:
         Contact(f"CT{n:06d}", ContactType.PERSON, LONG, None, "e" * 80 + "@x.example") for n in range(100)
     ]
     return {
-        "card": document_reply_card(big_view(1)),
-        "closed card": document_reply_card(big_view(2, closed=True)),
+        "card": CardReply(big_view(1)),
+        "closed card": CardReply(big_view(2, closed=True)),
         "list": ListReply(ListView("list_all", "all", many, truncated=True, total=5000)),
         "history": HistoryReply(HistoryView(big_view(1), [entry(i) for i in range(500)])),
         "pipeline": PipelineReply(PipelineView("all", cycles, figures("all"), "EUR")),
@@ -322,12 +323,6 @@ def huge_replies() -> dict[str, Reply]:
         "help": HelpReply(None, [(v, u) for v, u in grammar.USAGE.items()]),
         "error": ErrorReply("changed_meanwhile", LONG * 20, big_view(3), "value"),
     }
-
-
-def document_reply_card(view: OpportunityView) -> Reply:
-    from oppbot.replies.model import CardReply
-
-    return CardReply(view)
 
 
 @pytest.mark.parametrize("name", list(huge_replies()))
