@@ -21,6 +21,7 @@ from oppbot.domain.feeds import Where
 from oppbot.domain.model import Salesperson
 from oppbot.domain.preferences import FIELDS as PREFERENCE_FIELDS
 from oppbot.domain.preferences import Preferences
+from oppbot.replies.build import notices_of
 from oppbot.replies.feed import feed_list, feed_subject
 from oppbot.replies.format import Formatter
 from oppbot.replies.i18n import about, error_text, t
@@ -40,7 +41,7 @@ from oppbot.replies.model import (
 )
 from oppbot.service.feeds import FeedService
 from oppbot.service.opportunities import OpportunityService
-from oppbot.service.views import ActionResult, PreferencesView
+from oppbot.service.views import ActionResult, OpportunityView, PreferencesView
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +140,20 @@ class Bot:
             no = getattr(command, "no", None)
             return ErrorReply("internal_error", about(ctx.locale, no, "internal_error"))
 
+    async def form(self, no: str, ctx: Context) -> OpportunityView | ErrorReply:
+        """The opportunity a form (update, quote, win, lose) opens on, or why this person may not
+        change it: a card shows every reader what the opportunity allows, so a button may be pressed
+        by someone it isn't for; they hear why before filling the form in (the submission is checked
+        again, as every change is)."""
+        try:
+            view = await self.service.show(ctx.actor, no, tz=ctx.tz)
+            if not view.may_change:
+                owner = view.owner.name if view.owner else view.opp.salesperson_code
+                raise DomainError("not_allowed", no=view.no, owner=owner)
+        except DomainError as exc:
+            return await self._error(exc, ctx, no)
+        return view
+
     async def _error(self, exc: DomainError, ctx: Context, no: str | None) -> ErrorReply:
         """A refused command, in words; a refusal about an opportunity names it (conventions)."""
         if no:  # errors the domain raises without the opportunity at hand (shared checks, the store)
@@ -149,7 +164,7 @@ class Bot:
                 card = await self.service.show(ctx.actor, no, tz=ctx.tz)
             except DomainError:
                 card = None
-        return ErrorReply(exc.code, error_text(ctx.locale, exc), card)
+        return ErrorReply(exc.code, error_text(ctx.locale, exc), card, exc.field)
 
     async def _feed(self, command: grammar.Feed, ctx: Context) -> Reply:
         if ctx.where is None:
@@ -182,33 +197,9 @@ class Bot:
             raise DomainError("unknown_user", user=owner)
         return person.code
 
-    def _card(self, result: ActionResult, ctx: Context) -> CardReply:
-        return CardReply(result.view, tuple(self._notices(result, ctx)))
-
-    def _notices(self, result: ActionResult, ctx: Context) -> list[str]:
-        view, loc = result.view, ctx.locale
-        stage = view.stage.label if view.stage else ""
-        if result.verb == "new":
-            notes = [
-                t(loc, "created_started" if view.opp.current_stage else "created", no=view.no, stage=stage)
-            ]
-        elif result.verb == "quote":
-            quote = view.opp.quote_ref
-            notes = [t(loc, "moved_quote" if quote else "moved_quote_cleared", no=view.no, quote=quote)]
-        else:
-            notes = [t(loc, f"moved_{result.verb}", no=view.no, stage=stage)]
-        if result.overridden_chances is not None and result.entry is not None:
-            notes.append(
-                t(
-                    loc,
-                    "chances_overridden",
-                    chances=result.entry.chances_pct,
-                    given=result.overridden_chances,
-                )
-            )
-        if result.tasks:
-            notes.append(t(loc, "tasks_created", tasks=list(result.tasks)))
-        return notes
+    @staticmethod
+    def _card(result: ActionResult) -> CardReply:
+        return CardReply(result.view, notices_of(result))
 
     def _preferences(
         self, view: PreferencesView, ctx: Context, fields: tuple[str, ...] = PREFERENCE_FIELDS
@@ -249,7 +240,7 @@ class Bot:
                     tz=tz,
                     request_key=request_key,
                 )
-                return self._card(result, ctx)
+                return self._card(result)
             case grammar.Move():
                 inp = MoveInput(
                     estimated_value=command.value,
@@ -260,13 +251,11 @@ class Bot:
                     expected_version=version,
                 )
                 if command.action == "start":
-                    return self._card(
-                        await s.start(actor, command.no, inp, tz=tz, request_key=request_key), ctx
-                    )
+                    return self._card(await s.start(actor, command.no, inp, tz=tz, request_key=request_key))
                 result = await s.move(
                     actor, command.no, MOVE_TYPES[command.action], inp, tz=tz, request_key=request_key
                 )
-                return self._card(result, ctx)
+                return self._card(result)
             case grammar.CloseOpportunity():
                 close = CloseInput(
                     won=command.won,
@@ -276,9 +265,7 @@ class Bot:
                     date_of_change=command.date,
                     expected_version=version,
                 )
-                return self._card(
-                    await s.close(actor, command.no, close, tz=tz, request_key=request_key), ctx
-                )
+                return self._card(await s.close(actor, command.no, close, tz=tz, request_key=request_key))
             case grammar.SetQuote():
                 result = await s.set_quote(
                     actor,
@@ -288,7 +275,7 @@ class Bot:
                     tz=tz,
                     request_key=request_key,
                 )
-                return self._card(result, ctx)
+                return self._card(result)
             case grammar.Show(no=no):
                 return CardReply(await s.show(actor, no, tz=tz))
             case grammar.History(no=no):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from oppbot.bot import Bot, Context
+from oppbot.replies.format import Formatter
+from oppbot.replies.text import render
 from tests.dbfixtures import PS
 from tests.slack.conftest import SlackHarness
 from tests.slack.test_live_cards import settled
@@ -47,7 +49,7 @@ async def test_a_rep_may_not_turn_a_feed_on_and_the_console_has_no_channel(slack
     assert "Only managers and admins" in answer
     assert "no feed" in await in_channel(slack, "feed", "U0DEMO1")
     reply = await Bot(slack.service).handle("feed on team", Context(PS, "en"))
-    assert "Feeds belong to a channel" in str(reply)
+    assert "Feeds belong to a channel" in render(reply, Formatter("en", "EUR"))
 
 
 async def test_a_cycle_feed_follows_only_that_cycle_and_two_matching_feeds_post_once(

@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 
 from oppbot.bot import Bot, Context
+from oppbot.replies.format import Formatter
+from oppbot.replies.text import render
 from oppbot.store.engine import make_sessionmaker
 from tests.dbfixtures import AH, DbTarget, make_service
 from tests.fakes.slack_api import RecordedCall
 from tests.slack.conftest import SlackHarness
-from tests.slack.validate import action_ids, texts, valid_blocks
+from tests.slack.validate import texts, valid_blocks
 
 CHANNEL = "C0DEMO"
 UPDATE_WAIT = 8.0  # another replica's change arrives within the dispatcher's 1 s poll
@@ -46,19 +48,10 @@ async def test_a_shared_card_follows_a_move_made_by_another_replica(
     # A second replica (its own engine, its own process-level state) moves it through the console.
     replica = make_service(make_sessionmaker(db_target.new_engine()), slack.clock)
     reply = await Bot(replica).handle("next OP000001", Context(AH, "en"))
-    assert "moved to stage 2" in str(reply)
+    assert "moved to stage 2" in render(reply, Formatter("en", "EUR"))
     update = (await slack.fake.wait_for("chat.update", 1, timeout=UPDATE_WAIT))[0]
     assert (update.params["channel"], update.params["ts"]) == (CHANNEL, posted.response["ts"])
     assert "2 of 4" in texts(shown_in_channel(slack, posted))
-
-
-async def test_a_card_shared_by_someone_who_may_not_change_it_shows_the_opportunitys_actions(
-    slack: SlackHarness,
-) -> None:
-    own_view = valid_blocks((await slack.command("show OP000001", user="U0DEMO2")).params["blocks"])
-    assert "opp_next" not in action_ids(own_view)  # Peter may not move Annette's opportunity
-    posted = await share(slack, user="U0DEMO2")
-    assert "opp_next" in action_ids(shown_in_channel(slack, posted))  # the channel sees what it allows
 
 
 async def test_changes_in_a_burst_update_the_message_to_the_latest_state(slack: SlackHarness) -> None:

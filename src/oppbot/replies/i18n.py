@@ -198,6 +198,14 @@ EN: dict[str, str] = {
     "pref_any_time": "any time",
     "settings_help": "Change them with `settings timezone=Europe/Rome locale=it hours=08:30-17:00 days=mon-fri`, `reminders on|off` and `digest daily 08:00|weekly mon 09:00|off`; a value `default` (e.g. `settings timezone=default`) restores the default.",
     "none": "—",
+    "action_show": "Open",
+    "more": "More",
+    "showing": "Showing {start}–{end} of {total}",
+    "page_previous": "← Previous",
+    "page_next": "Next →",
+    "list_stalled": "⚠ Stalled ({count}), most overdue first",
+    "list_others": "The others ({count})",
+    "team_pipeline": "Team pipeline",
 }
 
 IT: dict[str, str] = {
@@ -386,6 +394,14 @@ IT: dict[str, str] = {
     "pref_any_time": "a qualsiasi ora",
     "settings_help": "Per cambiarle: `impostazioni timezone=Europe/Rome locale=it hours=08:30-17:00 days=lun-ven`, `promemoria on|off` e `riepilogo daily 08:00|weekly mon 09:00|off`; il valore `default` (ad es. `impostazioni timezone=default`) ripristina il predefinito.",
     "none": "—",
+    "action_show": "Apri",
+    "more": "Altre",
+    "showing": "{start}–{end} di {total}",
+    "page_previous": "← Precedenti",
+    "page_next": "Successive →",
+    "list_stalled": "⚠ Ferme ({count}), le più in ritardo prima",
+    "list_others": "Le altre ({count})",
+    "team_pipeline": "Pipeline del team",
 }
 
 CATALOGS = {"en": EN, "it": IT}

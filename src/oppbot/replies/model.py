@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from oppbot.domain.model import Contact, SalesCycle
 from oppbot.domain.preferences import FIELDS as PREFERENCE_FIELDS
+from oppbot.replies.document import Notice
 from oppbot.service.views import (
     HistoryView,
     ListView,
@@ -18,10 +19,10 @@ from oppbot.service.views import (
 
 @dataclass(frozen=True)
 class CardReply:
-    """One opportunity card; `notices` say what just happened (already translated)."""
+    """One opportunity card; `notices` say what just happened (catalog keys: each reader's words)."""
 
     view: OpportunityView
-    notices: tuple[str, ...] = ()
+    notices: tuple[Notice, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -65,12 +66,14 @@ class HelpReply:
 class ErrorReply:
     """Bad input or a broken rule, told to the person who typed it (ephemeral in Slack).
 
-    `card` is the fresh card when the error is about a stale one (changed meanwhile).
+    `card` is the fresh card when the error is about a stale one (changed meanwhile); `field` names the
+    input the error concerns (DomainError.field), so a form shows it under that input.
     """
 
     code: str
     message: str
     card: OpportunityView | None = None
+    field: str | None = None
 
 
 @dataclass(frozen=True)

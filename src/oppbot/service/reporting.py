@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
+from oppbot.domain.enums import Role
 from oppbot.domain.errors import DomainError
 from oppbot.domain.model import SalesCycle, Salesperson
 from oppbot.domain.stall import stall_due, stalled_before
@@ -85,6 +86,13 @@ class ReportingMixin:
             figures = Figures.from_totals(cycle.code, cycle_totals, self.currency)
             parts.append(PipelineStage(cycle, stages, figures))
         return PipelineView(scope, parts, Figures.from_totals(scope, total, self.currency), self.currency)
+
+    async def team_pipeline(self, actor: Salesperson) -> PipelineView | None:
+        """App Home's team part: a manager's or an admin's team pipeline when the read scope lets
+        them see beyond their own opportunities; None for everyone else."""
+        if actor.role not in (Role.MANAGER, Role.ADMIN) or default_scope(actor, self.read_scope) == "mine":
+            return None
+        return await self.pipeline(actor, "team")
 
     @staticmethod
     def _stage_figures(

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from oppbot.domain.availability import offered_actions, stage_targets
 from oppbot.domain.model import (
     Contact,
     Opportunity,
@@ -17,9 +18,29 @@ from oppbot.domain.model import (
 from oppbot.domain.preferences import Digest, Preferences, WorkingHours
 from oppbot.domain.statistics import Figures, SalespersonLedgerFigures, StageFigures
 
+# Verbs that ask for more first (a form, or options typed with the command).
+FORM_VERBS = frozenset({"update", "quote", "win", "lose"})
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    """One thing an opportunity allows now, whoever looks at it; who may do it is checked on use."""
+
+    verb: str  # the command's verb: start, next, previous, skip, jump, update, quote, win, lose
+    label_key: str  # its label in the catalog (replies.i18n)
+    form: bool  # asks for values first (update, quote, win, lose)
+    targets: tuple[int, ...] = ()  # the stages skip/jump may go to
+    target_required: bool = False  # jump: the stage must be chosen (skip goes one stage by default)
+
 
 @dataclass(frozen=True)
 class OpportunityView:
+    """One opportunity as a card shows it.
+
+    `offers` is what the opportunity allows now, the same for every reader (a card shared in a
+    channel shows it to all); `actions` and `may_change` are about the person the view was read for.
+    """
+
     opp: Opportunity
     contact: Contact | None
     owner: Salesperson | None
@@ -45,6 +66,20 @@ class OpportunityView:
     @property
     def stalled(self) -> bool:
         return self.days_overdue is not None
+
+    @property
+    def offers(self) -> tuple[ActionSpec, ...]:
+        """The card's actions, in display order (domain.availability decides which)."""
+        return tuple(
+            ActionSpec(
+                verb=verb,
+                label_key=f"action_{verb}",
+                form=verb in FORM_VERBS,
+                targets=stage_targets(self.opp, self.cycle, verb),
+                target_required=verb == "jump",
+            )
+            for verb in offered_actions(self.opp, self.cycle)
+        )
 
     @property
     def skip_targets(self) -> tuple[int, ...]:

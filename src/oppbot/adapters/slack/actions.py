@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from typing import Any
@@ -12,15 +11,15 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from oppbot import grammar
-from oppbot.adapters.slack.blocks import parse_card_value
 from oppbot.adapters.slack.home import publish_home
 from oppbot.adapters.slack.identity import Who
 from oppbot.adapters.slack.labels import label
 from oppbot.adapters.slack.messages import Message, render_message
 from oppbot.adapters.slack.modal_views import Meta, close_modal, new_modal, quote_modal, update_modal
 from oppbot.adapters.slack.support import Acker, SlackDeps, request_key, send_to_url, team_of
-from oppbot.domain.errors import DomainError
+from oppbot.replies.codec import parse_card_value, parse_page_value
 from oppbot.replies.model import CardReply, ErrorReply, Reply
+from oppbot.replies.text import outcome
 
 log = logging.getLogger(__name__)
 
@@ -38,10 +37,7 @@ async def show_result(
 ) -> None:
     """A click's outcome: the fresh card replaces the clicked one; a refusal is told only to the clicker."""
     if _from_home(body):
-        notice = " ".join(reply.notices) if isinstance(reply, CardReply) else None
-        if isinstance(reply, ErrorReply):
-            notice = reply.message
-        await publish_home(deps, client, who, notice=notice or None)
+        await publish_home(deps, client, who, notice=outcome(reply, who.f))
         return
     url = str(body.get("response_url") or "")
     share = _ephemeral(body)
@@ -124,13 +120,11 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
                 return
             verb = str(action["action_id"]).removeprefix("opp_")
             no, version, _ = parse_card_value(str(action.get("value") or ""))
-            try:
-                view = await deps.runtime.service.show(who.ctx.actor, no, tz=who.tz)
-            except DomainError as exc:
-                reply = await deps.runtime.bot.run(grammar.Show(no=no), who.ctx)
+            view = await deps.runtime.bot.form(no, who.ctx)
+            if isinstance(view, ErrorReply):  # not theirs to change (or to see): told to them alone
                 await acked()
-                log.info("modal for %s refused: %s", no, exc)
-                await show_result(deps, client, body, who, reply)
+                log.info("modal for %s refused: %s", no, view.code)
+                await show_result(deps, client, body, who, view)
                 return
             meta = Meta(
                 no=view.no,
@@ -177,10 +171,10 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
                 message = render_message(reply, who.f, share=False)
                 await send_to_url(url, message, response_type="ephemeral", replace_original=False)
                 return
-            # The channel's copy shows what the opportunity allows, not the sharer's rights; it is
-            # kept live: every later change redraws it.
-            view = await deps.runtime.service.shared_card(reply.view.no)
-            message = render_message(CardReply(view), who.f, share=False)
+            # A card shows what the opportunity allows, not the sharer's rights (replies.build); the
+            # channel's copy is kept live: every later change redraws it.
+            view = reply.view
+            message = render_message(reply, who.f, share=False)
             channel = str((body.get("channel") or {}).get("id") or "")
             try:
                 posted = await client.chat_postMessage(channel=channel, **message.kwargs())
@@ -216,8 +210,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
             who = await _who_or_explain(deps, client, body, acked)
             if who is None or who.ctx is None:
                 return
-            data = json.loads(str(action.get("value") or "{}"))
-            text, number = str(data.get("t") or "help"), int(data.get("p") or 0)
+            text, number = parse_page_value(str(action.get("value") or ""))
             try:
                 command = grammar.parse(text, today=deps.runtime.service.today(who.tz), locale=who.locale)
             except grammar.ParseError:

@@ -1,8 +1,11 @@
-"""Block Kit for the opportunity card, built with slack_sdk's block models, within Block Kit's limits."""
+"""The Slack renderer: a reply's document (replies.document) as Block Kit, within Block Kit's limits.
+
+It only maps: what a reply says, in which order and words, and which actions it offers come from
+replies.build. Here live Slack's own choices: block types, mrkdwn, escaping, action ids, limits.
+"""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -19,10 +22,24 @@ from slack_sdk.models.blocks import (
     StaticSelectElement,
 )
 
-from oppbot.adapters.slack.labels import label
+from oppbot.replies.codec import card_value
+from oppbot.replies.document import (
+    Action,
+    Card,
+    Document,
+    Error,
+    Field,
+    Item,
+    Listing,
+    Note,
+    Notice,
+    Pager,
+    Row,
+    Table,
+)
 from oppbot.replies.format import Formatter
-from oppbot.replies.text import card_fields, card_title, summary_line
-from oppbot.service.views import OpportunityView
+from oppbot.replies.parts import Code, Inline, Phrase
+from oppbot.replies.text import progress_bar
 
 # Block Kit limits (https://docs.slack.dev/reference/block-kit/blocks)
 MESSAGE_BLOCKS = 50
@@ -33,15 +50,20 @@ FIELD_TEXT = 2000
 HEADER_TEXT = 150
 BUTTON_TEXT = 75
 BUTTON_VALUE = 2000
+ACTION_ELEMENTS = 25
+OPTIONS = 100
 CONTEXT_ELEMENTS = 10
 OPTION_TEXT = 75
 MODAL_TITLE = 24
 FALLBACK_TEXT = 3000
 
-# Verbs that run at once (a button), verbs that open a modal first.
-DIRECT_VERBS = ("start", "next", "previous", "skip")
-MODAL_VERBS = ("update", "quote", "win", "lose")
-BUTTON_STYLES = {"next": "primary", "start": "primary", "win": "primary", "lose": "danger"}
+# A document action's verb → the action id its listener is registered for (card verbs: `opp_<verb>`).
+ACTION_IDS = {
+    "show": "opp_show",
+    "more": "opp_page",
+    "page_previous": "home_page_prev",
+    "page_next": "home_page_next",
+}
 
 
 def esc(text: str) -> str:
@@ -86,22 +108,17 @@ def button(text: str, action_id: str, value: str, style: str | None = None) -> B
     )
 
 
-def card_value(view: OpportunityView) -> str:
-    """What a card button carries: the opportunity and the version the user saw."""
-    return f"{view.no}:{view.opp.version}"
-
-
-def parse_card_value(value: str) -> tuple[str, int | None, int | None]:
-    """`OP000001:3[:2]` → (no, version, stage); a bare number has no version (read-only uses)."""
-    parts = value.split(":")
-    no = parts[0]
-    version = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
-    stage = int(parts[2]) if len(parts) > 2 and parts[2].isdigit() else None
-    return no, version, stage
+def say(part: Inline | Phrase, f: Formatter) -> str:
+    """A phrase as escaped mrkdwn in the reader's words; `Code` in backticks."""
+    if isinstance(part, tuple):
+        return "".join(say(p, f) for p in part)
+    if isinstance(part, Code):
+        return f"`{esc(part.text)}`"
+    return esc(f.say(part))
 
 
 def text_sections(lines: Iterable[str], *, block_prefix: str | None = None) -> list[Block]:
-    """Lines packed into as few sections as the 3,000-character limit allows."""
+    """Lines (escaped mrkdwn) packed into as few sections as the 3,000-character limit allows."""
     blocks: list[Block] = []
     chunk: list[str] = []
     size = 0
@@ -120,93 +137,152 @@ def text_sections(lines: Iterable[str], *, block_prefix: str | None = None) -> l
     return blocks
 
 
-def notice_blocks(notices: Sequence[str], *, warning: bool = False) -> list[Block]:
-    if not notices:
-        return []
-    icon = ":warning: " if warning else ""
-    return text_sections(f"{icon}{esc(n)}" for n in notices)
+def header(text: str, block_id: str | None = None) -> HeaderBlock:
+    return HeaderBlock(text=plain(text, HEADER_TEXT), block_id=block_id)
+
+
+def context(text: str) -> ContextBlock:
+    return ContextBlock(elements=[mrkdwn(text)])
+
+
+def fit(blocks: list[Block], limit: int) -> list[Block]:
+    """At most `limit` blocks: the first ones and the last (a total, a pager or a footnote)."""
+    return blocks if len(blocks) <= limit else [*blocks[: limit - 1], blocks[-1]]
+
+
+# --- actions --------------------------------------------------------------------------------------------
+def action_id(action: Action) -> str:
+    return ACTION_IDS.get(action.verb, f"opp_{action.verb}")
+
+
+def element(action: Action, f: Formatter) -> ButtonElement | StaticSelectElement:
+    """A button, or a menu when the action asks to choose (jump: which stage)."""
+    if action.choices:
+        options = [Option(value=c.value, text=plain(f.say(c.label), OPTION_TEXT)) for c in action.choices]
+        return StaticSelectElement(
+            action_id=action_id(action),
+            placeholder=plain(f.say(action.label), OPTION_TEXT),
+            options=options[:OPTIONS],
+        )
+    return button(f.say(action.label), action_id(action), action.value, action.tone)
 
 
 def action_elements(
-    view: OpportunityView, f: Formatter, *, share: bool = False
+    actions: Sequence[Action], f: Formatter, *, share: str | None = None
 ) -> list[ButtonElement | StaticSelectElement]:
-    """Exactly the actions allowed now; Set quote… only when the next stage needs one."""
-    value = card_value(view)
-    elements: list[ButtonElement | StaticSelectElement] = []
-    for verb in view.actions:
-        if verb == "quote" and not view.quote_needed:
-            continue
-        if verb == "jump":
-            targets = [s for s in view.cycle.stages if s.stage in view.jump_targets]
-            if not targets:
-                continue
-            elements.append(
-                StaticSelectElement(
-                    action_id="opp_jump",
-                    placeholder=plain(f.t("action_jump"), OPTION_TEXT),
-                    options=[
-                        Option(value=f"{value}:{s.stage}", text=plain(s.label, OPTION_TEXT)) for s in targets
-                    ][:100],
-                )
-            )
-            continue
-        elements.append(button(f.t(f"action_{verb}"), f"opp_{verb}", value, BUTTON_STYLES.get(verb)))
-    if share:
-        elements.append(button(f.t("share"), "opp_share", value))
-    return elements[:25]
+    """The document's actions in its order; `share` (a card's value) adds "Share in channel", Slack's
+    way out of an ephemeral reply."""
+    elements = [element(a, f) for a in actions]
+    if share is not None:
+        elements.append(button(f.t("share"), "opp_share", share))
+    return elements[:ACTION_ELEMENTS]
 
 
-def card_blocks(
-    view: OpportunityView,
-    f: Formatter,
-    *,
-    notices: Sequence[str] = (),
-    share: bool = False,
-    warning: bool = False,
-) -> list[Block]:
-    """The opportunity card: header, fields (≤10 per section), then its buttons."""
-    blocks = notice_blocks(notices, warning=warning)
-    blocks.append(HeaderBlock(text=plain(card_title(view), HEADER_TEXT), block_id=f"card:{view.no}"))
-    fields = [cut(f"*{esc(k)}*\n{esc(v)}", FIELD_TEXT) for k, v in card_fields(view, f)]
+# --- the parts ------------------------------------------------------------------------------------------
+def notice_blocks(notices: Sequence[Notice], f: Formatter) -> list[Block]:
+    return text_sections(f"{':warning: ' if n.warning else ''}{say(n.text, f)}" for n in notices)
+
+
+def field_text(field: Field, f: Formatter) -> str:
+    value = say(field.value, f)
+    if field.progress:
+        value += " " + progress_bar(field.progress)
+    return cut(f"*{say(field.label, f)}*\n{value}", FIELD_TEXT)
+
+
+def card_blocks(card: Card, f: Formatter, *, share: bool = False) -> list[Block]:
+    """Notices, the title, the fields (≤10 per section), then the actions."""
+    blocks = notice_blocks(card.notices, f)
+    blocks.append(header(f.say(card.title), f"card:{card.no}"))
+    fields = [field_text(x, f) for x in card.fields]
     for i in range(0, len(fields), SECTION_FIELDS):
         chunk = [mrkdwn(x) for x in fields[i : i + SECTION_FIELDS]]
-        blocks.append(SectionBlock(fields=chunk, block_id=f"fields:{view.no}:{i // SECTION_FIELDS}"))
-    elements = action_elements(view, f, share=share)
+        blocks.append(SectionBlock(fields=chunk, block_id=f"fields:{card.no}:{i // SECTION_FIELDS}"))
+    shared = card_value(card.no, card.version) if share else None
+    elements = action_elements(card.actions, f, share=shared)
     if elements:
-        blocks.append(ActionsBlock(elements=elements, block_id=f"actions:{view.no}"))
+        blocks.append(ActionsBlock(elements=elements, block_id=f"actions:{card.no}"))
     return blocks
 
 
-def summary_blocks(view: OpportunityView, f: Formatter, *, with_actions: bool = False) -> list[Block]:
-    """One compact line per opportunity (lists, App Home), with an Open button or its actions."""
-    text = esc(summary_line(view, f))
-    open_button = button(label(f.locale, "open"), "opp_show", view.no)
-    if not with_actions:
-        return [SectionBlock(text=mrkdwn(text), accessory=open_button, block_id=f"item:{view.no}")]
-    blocks: list[Block] = [SectionBlock(text=mrkdwn(text), block_id=f"item:{view.no}")]
-    elements: list[Any] = action_elements(view, f)
-    if elements:
-        blocks.append(ActionsBlock(elements=elements, block_id=f"actions:{view.no}"))
+def item_blocks(item: Item, f: Formatter) -> list[Block]:
+    """One line per opportunity, with its Open button beside it, or its actions under it."""
+    text = mrkdwn(say(item.text, f))
+    if not item.actions:
+        return [SectionBlock(text=text, accessory=element(item.open, f), block_id=f"item:{item.no}")]
+    return [
+        SectionBlock(text=text, block_id=f"item:{item.no}"),
+        ActionsBlock(elements=action_elements(item.actions, f), block_id=f"actions:{item.no}"),
+    ]
+
+
+def pager_blocks(pager: Pager, f: Formatter) -> list[Block]:
+    """`Showing 1–20 of 57`, and the buttons to the pages around it."""
+    showing = f.t("showing", start=pager.start + 1, end=pager.end, total=pager.total)
+    blocks: list[Block] = [context(esc(showing))]
+    moves = [a for a in (pager.previous, pager.next) if a is not None]
+    if moves:
+        blocks.append(ActionsBlock(elements=action_elements(moves, f), block_id="pager"))
     return blocks
+
+
+def listing_blocks(listing: Listing, f: Formatter) -> list[Block]:
+    blocks: list[Block] = [header(f.say(listing.title))] if listing.title else []
+    if not listing.items:
+        return [*blocks, *text_sections([say(listing.empty, f)])]
+    for i, group in enumerate(listing.groups):
+        if group.title:
+            blocks.append(SectionBlock(text=mrkdwn(f"*{say(group.title, f)}*"), block_id=f"group:{i}"))
+        for item in group.items:
+            blocks += item_blocks(item, f)
+    if listing.pager:
+        blocks += pager_blocks(listing.pager, f)
+    if listing.footnote:
+        blocks.append(context(say(listing.footnote, f)))
+    return blocks
+
+
+def row_text(row: Row, f: Formatter) -> str:
+    """`*head*: cell · cell`; a detail row indented under its group, its head not bold."""
+    head = ""
+    if row.head:
+        head = f"*{say(row.head, f)}*: " if row.level == 0 else f"{say(row.head, f)}: "
+    return "   " * row.level + head + " · ".join(say(cell, f) for cell in row.cells)
+
+
+def table_blocks(table: Table, f: Formatter, *, limit: int = MESSAGE_BLOCKS) -> list[Block]:
+    """The title as a header, each section in as few sections as fit, then its pager and footnote."""
+    blocks: list[Block] = [*text_sections([say(n, f) for n in table.notices]), header(f.say(table.title))]
+    if not table.sections and table.empty:
+        blocks += text_sections([say(table.empty, f)])
+    for section in table.sections:
+        lines = [f"*{say(section.title, f)}*"] if section.title else []
+        blocks += text_sections([*lines, *(row_text(row, f) for row in section.rows)])
+    if table.pager:
+        blocks += pager_blocks(table.pager, f)
+    if table.footnote:
+        blocks.append(context(say(table.footnote, f)))
+    return fit(blocks, limit)
+
+
+def document_blocks(doc: Document, f: Formatter, *, share: bool = False) -> list[Block]:
+    """Any document as the blocks of one message (`share`: its card may be shared in the channel)."""
+    match doc:
+        case Card():
+            blocks = card_blocks(doc, f, share=share)
+        case Error(message=message, card=card):
+            blocks = text_sections([f":warning: {esc(message)}"])
+            blocks += card_blocks(card, f, share=share) if card else []
+        case Note(text=text):
+            blocks = text_sections([say(text, f)])
+        case Listing():
+            blocks = listing_blocks(doc, f)
+        case Table():
+            blocks = table_blocks(doc, f)
+        case _:
+            raise AssertionError(f"unhandled document {doc!r}")
+    return fit(blocks, MESSAGE_BLOCKS)
 
 
 def as_dicts(blocks: Sequence[Block]) -> list[dict[str, Any]]:
     return [b.to_dict() for b in blocks]
-
-
-def page_value(text: str, page: int) -> str | None:
-    """A "More" button re-runs the command for the next page; None if it can't fit in a button."""
-    value = json.dumps({"t": text, "p": page}, ensure_ascii=False)
-    return value if len(value) <= BUTTON_VALUE else None
-
-
-def pager_blocks(f: Formatter, start: int, end: int, total: int, more: str | None) -> list[Block]:
-    """`Showing 1–20 of 57` and a More button when there is a next page."""
-    if total <= end and start == 0:
-        return []
-    blocks: list[Block] = [
-        ContextBlock(elements=[mrkdwn(label(f.locale, "showing", start=start + 1, end=end, total=total))])
-    ]
-    if more is not None and end < total:
-        blocks.append(ActionsBlock(elements=[button(label(f.locale, "more"), "opp_page", more)]))
-    return blocks

@@ -4,47 +4,41 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
-from slack_sdk.models.blocks import (
-    ActionsBlock,
-    Block,
-    ContextBlock,
-    DividerBlock,
-    HeaderBlock,
-    SectionBlock,
-)
+from slack_sdk.models.blocks import ActionsBlock, Block, DividerBlock
 from slack_sdk.models.views import View
 from slack_sdk.web.async_client import AsyncWebClient
 
 from oppbot.adapters.slack.blocks import (
-    HEADER_TEXT,
     button,
     esc,
-    mrkdwn,
-    plain,
-    summary_blocks,
+    header,
+    listing_blocks,
+    pager_blocks,
+    table_blocks,
     text_sections,
 )
 from oppbot.adapters.slack.identity import Who
 from oppbot.adapters.slack.labels import label
 from oppbot.adapters.slack.support import Acker, SlackDeps
-from oppbot.domain.enums import Role
-from oppbot.domain.model import Salesperson
+from oppbot.replies.build import page_listing, pipeline_table
 from oppbot.replies.i18n import t
-from oppbot.service.views import ListView
+from oppbot.replies.parts import msg
 
 log = logging.getLogger(__name__)
-# Items per page. Worst case: title + New + notice (3), team summary (8), two section headers, 2 blocks
-# per item (50) and the pager (3): 66 of Block Kit's 100 blocks per view.
+# Items per page. Worst case: title + New + notice (3), team summary and its divider (9), two group
+# headers, 2 blocks per item (50) and the pager (3): 67 of Block Kit's 100 blocks per view.
 HOME_PAGE = 25
 TEAM_CYCLES = 5
+TEAM_BLOCKS = 8
 PAGE_ACTIONS = re.compile(r"^home_page(_prev|_next)?$")  # bare `home_page`: views published before
 
 
 async def home_view(deps: SlackDeps, who: Who, *, page: int = 0, notice: str | None = None) -> View:
-    blocks: list[Block] = [HeaderBlock(text=plain(label(who.locale, "home_title"), HEADER_TEXT))]
+    blocks: list[Block] = [header(label(who.locale, "home_title"))]
     blocks.append(
         ActionsBlock(
             block_id="home_top",
@@ -58,8 +52,10 @@ async def home_view(deps: SlackDeps, who: Who, *, page: int = 0, notice: str | N
         blocks += text_sections([esc(t(who.locale, "not_linked"))])
         return View(type="home", blocks=blocks)
     service = deps.runtime.service
-    if actor.role in (Role.MANAGER, Role.ADMIN) and service.widest_scope(actor) != "mine":
-        blocks += await _team_summary(deps, who, actor)
+    team = await service.team_pipeline(actor)  # the service says who sees it
+    if team is not None:
+        summary = pipeline_table(team, title=msg("team_pipeline"), max_cycles=TEAM_CYCLES)
+        blocks += [*table_blocks(summary, who.f, limit=TEAM_BLOCKS), DividerBlock()]
     page = max(page, 0)
     # The service orders (stalled first, most overdue first) and pages; this only lays the page out.
     listing = await service.list_opportunities(
@@ -73,68 +69,11 @@ async def home_view(deps: SlackDeps, who: Who, *, page: int = 0, notice: str | N
     if not listing.items:
         blocks += text_sections([label(who.locale, "home_empty")])
         return View(type="home", blocks=blocks)
-    blocks += _page_blocks(listing, who)
+    doc = page_listing(listing, HOME_PAGE)
+    blocks += listing_blocks(replace(doc, pager=None), who.f)
+    if doc.pager is not None:  # set apart from the last item's buttons
+        blocks += [DividerBlock(), *pager_blocks(doc.pager, who.f)]
     return View(type="home", blocks=blocks)
-
-
-def _page_blocks(listing: ListView, who: Who) -> list[Block]:
-    """The page's items under "Stalled" / "The others" headers, then where it is and the pager."""
-    blocks: list[Block] = []
-    section: bool | None = None
-    for item in listing.items:
-        if listing.stalled and item.stalled != section:
-            section = item.stalled
-            title = (
-                label(who.locale, "home_stalled", count=listing.stalled)
-                if item.stalled
-                else label(who.locale, "home_others", count=listing.total - listing.stalled)
-            )
-            blocks.append(SectionBlock(text=mrkdwn(f"*{esc(title)}*"), block_id=f"group:{int(item.stalled)}"))
-        blocks += summary_blocks(item, who.f, with_actions=True)
-    start, end = listing.offset, listing.offset + len(listing.items)
-    if start == 0 and end >= listing.total:
-        return blocks
-    page = start // HOME_PAGE
-    blocks.append(DividerBlock())
-    showing = label(who.locale, "showing", start=start + 1, end=end, total=listing.total)
-    blocks.append(ContextBlock(elements=[mrkdwn(showing)]))
-    nav = []
-    if page > 0:
-        nav.append(button(label(who.locale, "previous"), "home_page_prev", str(page - 1)))
-    if end < listing.total:
-        nav.append(button(label(who.locale, "next"), "home_page_next", str(page + 1)))
-    blocks.append(ActionsBlock(block_id="home_pages", elements=nav))
-    return blocks
-
-
-async def _team_summary(deps: SlackDeps, who: Who, actor: Salesperson) -> list[Block]:
-    f = who.f
-    pipeline = await deps.runtime.service.pipeline(actor, "team")
-    blocks: list[Block] = [HeaderBlock(text=plain(label(who.locale, "home_team"), HEADER_TEXT))]
-    for part in pipeline.cycles[:TEAM_CYCLES]:
-        lines = [
-            f"*{esc(part.cycle.code)}* {esc(part.cycle.description)}: {part.figures.open} {f.t('open')} · "
-            f"{f.money(part.figures.pipeline_estimated_value)} · {f.t('weighted')} "
-            f"{f.money(part.figures.pipeline_calcd_value)}"
-        ]
-        lines += [
-            f"   {s.stage} {esc(s.description)}: {s.open} · {f.money(s.pipeline_estimated_value)}"
-            for s in part.stages
-        ]
-        blocks += text_sections(lines)[:1]
-    total = pipeline.total
-    blocks.append(
-        ContextBlock(
-            elements=[
-                mrkdwn(
-                    f"Σ {total.open} {f.t('open')} · {f.money(total.pipeline_estimated_value)} · "
-                    f"{f.t('weighted')} {f.money(total.pipeline_calcd_value)}"
-                )
-            ]
-        )
-    )
-    blocks.append(DividerBlock())
-    return blocks
 
 
 async def publish_home(

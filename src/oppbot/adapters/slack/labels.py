@@ -8,9 +8,6 @@ from __future__ import annotations
 from oppbot.replies.i18n import language
 
 EN: dict[str, str] = {
-    "open": "Open",
-    "more": "More",
-    "showing": "Showing {start}–{end} of {total}",
     "save": "Save",
     "cancel": "Cancel",
     "create": "Create",
@@ -29,13 +26,8 @@ EN: dict[str, str] = {
     "quote_hint": "Leave empty to clear the quote.",
     "from_message": "From <{link}|this message>",
     "home_title": "Your open opportunities",
-    "home_team": "Team pipeline",
     "home_empty": "No open opportunities. Create one with `/opp new` or the New opportunity button.",
     "home_new": "New opportunity",
-    "home_stalled": "⚠ Stalled ({count}), most overdue first",
-    "home_others": "The others ({count})",
-    "previous": "← Previous",
-    "next": "Next →",
     "shared": "Shared in the channel.",
     "share_failed": "I can't post in this channel: invite me first (`/invite @oppbot`).",
     "bad_number": "A whole number from 1 to 100.",
@@ -44,9 +36,6 @@ EN: dict[str, str] = {
 }
 
 IT: dict[str, str] = {
-    "open": "Apri",
-    "more": "Altre",
-    "showing": "{start}–{end} di {total}",
     "save": "Salva",
     "cancel": "Annulla",
     "create": "Crea",
@@ -65,13 +54,8 @@ IT: dict[str, str] = {
     "quote_hint": "Lascia vuoto per rimuovere l'offerta.",
     "from_message": "Da <{link}|questo messaggio>",
     "home_title": "Le tue opportunità aperte",
-    "home_team": "Pipeline del team",
     "home_empty": "Nessuna opportunità aperta. Creane una con `/opp nuova` o il pulsante Nuova opportunità.",
     "home_new": "Nuova opportunità",
-    "home_stalled": "⚠ Ferme ({count}), le più in ritardo prima",
-    "home_others": "Le altre ({count})",
-    "previous": "← Precedenti",
-    "next": "Successive →",
     "shared": "Condivisa nel canale.",
     "share_failed": "Non posso scrivere in questo canale: invitami prima (`/invite @oppbot`).",
     "bad_number": "Un numero intero da 1 a 100.",

@@ -14,17 +14,17 @@ from collections import defaultdict
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
-from slack_sdk.models.blocks import SectionBlock
 from slack_sdk.web.async_client import AsyncWebClient
 
-from oppbot.adapters.slack.blocks import button, esc, mrkdwn
+from oppbot.adapters.slack.blocks import as_dicts, item_blocks, say
 from oppbot.adapters.slack.client import web_client
-from oppbot.adapters.slack.labels import label
 from oppbot.adapters.slack.messages import render_message
 from oppbot.adapters.slack.oauth import oauth_settings
 from oppbot.domain.feeds import FeedRule
+from oppbot.replies.document import Action, Item
 from oppbot.replies.format import Formatter
 from oppbot.replies.model import CardReply
+from oppbot.replies.parts import msg
 from oppbot.runtime import Runtime
 from oppbot.service.views import OpportunityView
 from oppbot.store.cards import PostedCard, PostedCards
@@ -80,12 +80,12 @@ class SlackNotifier:
         if client is None:
             log.info("no Slack token for team %s: feed line for %s not posted", rule.where.team_id, no)
             return
-        text = esc(line)
-        section = SectionBlock(
-            text=mrkdwn(text), accessory=button(label(rule.locale, "open"), "opp_show", no)
-        )
+        f = Formatter(rule.locale, self.runtime.service.currency)
+        line_item = Item(no, (line,), False, Action("show", msg("action_show"), no))
+        text = say(line_item.text, f)
         try:
-            await client.chat_postMessage(channel=rule.where.channel, text=text, blocks=[section.to_dict()])
+            blocks = as_dicts(item_blocks(line_item, f))
+            await client.chat_postMessage(channel=rule.where.channel, text=text, blocks=blocks)
         except SlackApiError as exc:  # the bot left the channel, say: the feed stays until `feed off`
             log.warning(
                 "feed line for %s not posted in %s: %s", no, rule.where.channel, exc.response.get("error")

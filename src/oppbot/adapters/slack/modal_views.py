@@ -27,16 +27,17 @@ from oppbot.adapters.slack.blocks import (
     OPTION_TEXT,
     VIEW_BLOCKS,
     cut,
-    esc,
     esc_cut,
     mrkdwn,
     plain,
+    say,
 )
 from oppbot.adapters.slack.labels import label
 from oppbot.domain.actions import MAX_DESCRIPTION, MAX_QUOTE_REF, MAX_REASON
 from oppbot.domain.model import SalesCycle
+from oppbot.replies.build import card_title, stage_value
 from oppbot.replies.format import Formatter
-from oppbot.replies.text import card_title, stage_line
+from oppbot.replies.parts import phrase
 from oppbot.service.views import OpportunityView
 
 CALLBACKS = {
@@ -122,7 +123,7 @@ def _chances_input(f: Formatter, initial: int | None) -> InputBlock:
 
 
 def _card_context(view: OpportunityView, f: Formatter) -> ContextBlock:
-    return ContextBlock(elements=[mrkdwn(esc(f"{card_title(view)} · {stage_line(view, f)}"))])
+    return ContextBlock(elements=[mrkdwn(say(phrase(card_title(view), " · ", stage_value(view)), f))])
 
 
 def update_modal(view: OpportunityView, f: Formatter, meta: Meta) -> View:

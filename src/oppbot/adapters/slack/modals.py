@@ -21,42 +21,10 @@ from oppbot.adapters.slack.support import Acker, SlackDeps, send_to_url, team_of
 from oppbot.grammar.values import parse_chances
 from oppbot.replies.i18n import t
 from oppbot.replies.model import CardReply, ErrorReply, Reply
+from oppbot.replies.text import outcome
 
 log = logging.getLogger(__name__)
 MAX_OPTIONS = 100
-
-# A service/grammar error code → the modal block it belongs to.
-FIELD_OF_ERROR = {
-    "value_not_positive": "value",
-    "amount_too_large": "value",
-    "bad_money": "value",
-    "chances_not_positive": "chances",
-    "chances_out_of_range": "chances",
-    "bad_chances": "chances",
-    "close_date_required": "close",
-    "close_date_before_change": "close",
-    "date_before_last_change": "date",
-    "date_before_creation": "date",
-    "close_code_required": "code",
-    "unknown_close_code": "code",
-    "close_code_wrong_type": "code",
-    "won_amount_not_positive": "amount",
-    "won_amount_not_allowed": "amount",
-    "reason_too_long": "reason",
-    "quote_too_long": "quote",
-    "description_required": "description",
-    "description_too_long": "description",
-    "contact_required": "contact",
-    "unknown_contact": "contact",
-    "ambiguous_contact": "contact",
-    "unknown_salesperson": "owner",
-    "not_allowed_owner": "owner",
-    "unknown_user": "owner",
-    "cycle_required": "cycle",
-    "unknown_cycle": "cycle",
-    "cycle_blocked": "cycle",
-    "bad_priority": "priority",
-}
 
 
 class FieldErrors(Exception):
@@ -155,12 +123,7 @@ async def build_command(
 async def deliver(deps: SlackDeps, client: AsyncWebClient, who: Who, meta: Meta, reply: Reply) -> None:
     """Show a modal's outcome where the modal came from: the card in place, App Home, or a DM."""
     if meta.home:
-        notice = None
-        if isinstance(reply, CardReply):
-            notice = " ".join(reply.notices) or None
-        elif isinstance(reply, ErrorReply):
-            notice = reply.message
-        await publish_home(deps, client, who, notice=notice)
+        await publish_home(deps, client, who, notice=outcome(reply, who.f))
         return
     message = render_message(reply, who.f, share=meta.share or not meta.url)
     if meta.link and isinstance(reply, CardReply):
@@ -200,7 +163,7 @@ def _register_submission(app: AsyncApp, deps: SlackDeps, kind: str, callback: st
         view = body.get("view") or {}
         meta = Meta.load(view.get("private_metadata"))
         main = MAIN_BLOCK[kind]
-        present = {b.get("block_id") for b in view.get("blocks") or []} or set(FIELD_OF_ERROR.values())
+        present = {b.get("block_id") for b in view.get("blocks") or []}
 
         async def work(acked: Acker) -> None:
             try:
@@ -217,8 +180,10 @@ def _register_submission(app: AsyncApp, deps: SlackDeps, kind: str, callback: st
             key = f"slack:{team_of(body)}:view:{view.get('id')}"
             reply = await deps.runtime.bot.run(command, who.ctx, expected_version=meta.v, request_key=key)
             if isinstance(reply, ErrorReply) and reply.code not in ("changed_meanwhile", "duplicate_request"):
-                block = FIELD_OF_ERROR.get(reply.code, main)
-                errors = {block if block in present else main: reply.message}
+                # The error names its input (the domain says which); the modal's blocks are named alike.
+                # A view without its blocks in the payload: trust the field.
+                block = reply.field if reply.field and (reply.field in present or not present) else main
+                errors = {block: reply.message}
                 await acked(response_action="errors", errors=errors)
                 return
             await acked()  # committed: closes the modal; the result is shown after the HTTP response

@@ -14,10 +14,10 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from oppbot.adapters.slack.blocks import as_dicts, esc, summary_blocks
+from oppbot.adapters.slack.blocks import as_dicts, item_blocks, say
 from oppbot.adapters.slack.support import Acker, Overloaded, SlackDeps
 from oppbot.domain.errors import DomainError
-from oppbot.replies.text import summary_line
+from oppbot.replies.build import item
 
 log = logging.getLogger(__name__)
 MENTIONED = re.compile(r"\bOP\d{6}\b")
@@ -65,10 +65,10 @@ async def unfurl(
             await service.show(who.actor, no)  # exists, and the author may read it
         except DomainError:
             continue
-        view = await service.shared_card(no)
+        compact = item(await service.shared_card(no))  # one line and its Open button
         await client.chat_postMessage(
             channel=channel,
             thread_ts=str(event.get("thread_ts") or ts),
-            text=esc(summary_line(view, who.f)),
-            blocks=as_dicts(summary_blocks(view, who.f)),
+            text=say(compact.text, who.f),
+            blocks=as_dicts(item_blocks(compact, who.f)),
         )
