@@ -9,12 +9,10 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 
-from oppbot.adapters.slack.app import build_slack_app
+from oppbot.adapters.slack.app import build_slack_app, slack_deps
 from oppbot.adapters.slack.client import web_client
-from oppbot.adapters.slack.identity import Identities
-from oppbot.adapters.slack.live import SlackNotifier
 from oppbot.adapters.slack.oauth import INSTALL_PATH, REDIRECT_PATH
-from oppbot.adapters.slack.support import ReplySession, SlackDeps
+from oppbot.adapters.slack.support import ReplySession
 from oppbot.runtime import Runtime
 
 __all__ = ["EVENTS_PATH", "SLACK_APP", "build_slack_app", "mount_slack", "start_socket_mode"]
@@ -27,9 +25,7 @@ SLACK_APP: web.AppKey[AsyncApp] = web.AppKey("slack_app", AsyncApp)
 
 def mount_slack(app: web.Application, runtime: Runtime) -> None:
     """`/slack/events` for everything Slack sends; `/slack/install` + `/slack/oauth_redirect` with OAuth."""
-    deps = SlackDeps(runtime, Identities(runtime), SlackNotifier(runtime))
-    runtime.live_cards.add(deps.notifier)
-    runtime.channel_feeds.add(deps.notifier)
+    deps = slack_deps(runtime)
     bolt = build_slack_app(runtime, deps)
     app[SLACK_APP] = bolt
 

@@ -20,6 +20,14 @@ from oppbot.runtime import Runtime
 log = logging.getLogger(__name__)
 
 
+def slack_deps(runtime: Runtime) -> SlackDeps:
+    """What the listeners share; its notifier keeps Slack's live cards and feeds after each change."""
+    deps = SlackDeps(runtime, Identities(runtime), SlackNotifier(runtime))
+    runtime.live_cards.add(deps.notifier)
+    runtime.channel_feeds.add(deps.notifier)
+    return deps
+
+
 def build_slack_app(runtime: Runtime, deps: SlackDeps | None = None) -> AsyncApp:
     """Single-workspace (bot token + signing secret) or multi-workspace (OAuth) AsyncApp."""
     settings = runtime.settings
@@ -34,10 +42,7 @@ def build_slack_app(runtime: Runtime, deps: SlackDeps | None = None) -> AsyncApp
         app = AsyncApp(
             signing_secret=settings.slack_signing_secret, client=web_client(runtime, settings.slack_bot_token)
         )
-    if deps is None:
-        deps = SlackDeps(runtime, Identities(runtime), SlackNotifier(runtime))
-        runtime.live_cards.add(deps.notifier)
-        runtime.channel_feeds.add(deps.notifier)
+    deps = deps or slack_deps(runtime)
 
     @app.middleware
     async def drop_retries(body: dict[str, Any], next: Callable[[], Awaitable[None]]) -> BoltResponse | None:
