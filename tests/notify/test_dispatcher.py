@@ -127,3 +127,31 @@ async def test_a_commit_wakes_the_running_dispatcher(
         await asyncio.wait_for(arrived.wait(), 5)
     finally:
         await dispatcher.stop()
+
+
+async def test_a_stop_lets_the_batch_in_hand_finish(
+    service: OpportunityService, sessions: Sessions, seeded: People
+) -> None:
+    """SIGTERM mid-delivery: the subscriber is not cancelled and the event is finished, not redelivered."""
+    started, release = asyncio.Event(), asyncio.Event()
+    finished: list[str] = []
+
+    async def slow(event: ChangeEvent) -> None:
+        started.set()
+        await release.wait()
+        finished.append(event.no)
+
+    store = EventStore(sessions)
+    dispatcher = Dispatcher(store)
+    dispatcher.subscribe("slow", slow)
+    service.committed.append(dispatcher.wake)
+    no = await create(service, seeded)
+    dispatcher.start()
+    await asyncio.wait_for(started.wait(), 5)
+    stopping = asyncio.create_task(dispatcher.stop())
+    await asyncio.sleep(0.1)
+    assert not stopping.done(), "the stop waits for the batch in hand"
+    release.set()
+    await asyncio.wait_for(stopping, 5)
+    assert finished == [no]
+    assert await store.backlog() == 0

@@ -26,6 +26,7 @@ LEASE = timedelta(seconds=60)  # far longer than one batch takes; only a dead cl
 BATCH = 50
 IDLE_POLL = 1.0  # seconds between looks when idle: other replicas' changes arrive within this
 MAX_BACKOFF = 30.0
+STOP_WAIT = 10.0  # seconds for the batch in hand to finish before a stop cancels it
 
 
 class Dispatcher:
@@ -36,6 +37,7 @@ class Dispatcher:
         self._subscribers: list[tuple[str, Subscriber]] = []
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
 
     def subscribe(self, name: str, subscriber: Subscriber) -> None:
         self._subscribers.append((name, subscriber))
@@ -60,7 +62,7 @@ class Dispatcher:
 
     async def run(self) -> None:
         failures = 0
-        while True:
+        while not self._stopping:
             try:
                 delivered = await self.run_once()
                 failures = 0
@@ -69,7 +71,7 @@ class Dispatcher:
                 if failures == 1:
                     log.warning("change events cannot be claimed (%r); retrying", exc)
                 delivered = 0
-            if delivered:
+            if delivered or self._stopping:
                 continue
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
@@ -78,12 +80,21 @@ class Dispatcher:
 
     def start(self) -> None:
         if self._task is None:
+            self._stopping = False
             self._task = asyncio.create_task(self.run(), name=self.name)
 
-    async def stop(self) -> None:
-        """Stop after the batch in hand (its events are finished or left to their lease)."""
-        if self._task is not None:
+    async def stop(self, timeout: float = STOP_WAIT) -> None:
+        """Stop after the batch in hand. Cancelling a query midway would leave its pooled connection
+        half-reset, so the loop is asked to finish first; only a batch stuck past `timeout` is
+        cancelled (its events stay claimed until their lease runs out, then are delivered again)."""
+        if self._task is None:
+            return
+        self._stopping = True
+        self._wake.set()
+        _done, late = await asyncio.wait({self._task}, timeout=timeout)
+        if late:
+            log.error("change events: the batch in hand did not finish within %.0f s; cancelled", timeout)
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-            self._task = None
+        self._task = None
