@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from functools import lru_cache
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.numbers import get_currency_name
@@ -23,6 +24,22 @@ class Playground(StrEnum):
     AUTO = "auto"
     ON = "on"
     OFF = "off"
+
+
+class Switch(StrEnum):
+    ON = "on"
+    OFF = "off"
+
+
+class LogFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+
+
+class TeamsAppType(StrEnum):
+    MULTI_TENANT = "MultiTenant"
+    SINGLE_TENANT = "SingleTenant"
+    USER_ASSIGNED_MSI = "UserAssignedMSI"
 
 
 class SettingsError(Exception):
@@ -48,12 +65,45 @@ class Settings(BaseSettings):
     teams_app_id: str | None = None
     teams_app_password: str | None = None
     teams_tenant_id: str | None = None
-    teams_app_type: str | None = None
-    teams_openid_metadata_url: str | None = None
+    teams_app_type: TeamsAppType = TeamsAppType.MULTI_TENANT
+    teams_openid_metadata_url: str | None = None  # None: Bot Framework's own
+    teams_token_url: str | None = None  # None: Microsoft's login endpoint for the app type
     playground: Playground = Playground.AUTO
     read_scope: ReadScope = ReadScope.ALL
+    log_format: LogFormat = LogFormat.TEXT
+    scheduler: Switch = Switch.ON
+    remind_every: str = "3D"
+    escalate_after: int = 3
+    scan_every: int = 15  # minutes
 
-    @field_validator("read_scope", mode="before")
+    @field_validator("remind_every")
+    @classmethod
+    def _remind_every(cls, value: str) -> str:
+        try:
+            return validate_stall_default(value)
+        except DomainError as exc:
+            raise ValueError("must be a date formula such as 3D or 1W, without '-' terms") from exc
+
+    @field_validator("escalate_after", "scan_every")
+    @classmethod
+    def _positive(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError("must be a whole number of at least 1")
+        return value
+
+    @field_validator("teams_openid_metadata_url", "teams_token_url")
+    @classmethod
+    def _https_or_loopback(cls, value: str | None) -> str | None:
+        # Keys and tokens travel over TLS; plain http only to a stand-in on this machine.
+        if value is None:
+            return value
+        url = urlsplit(value)
+        loopback = url.hostname in ("127.0.0.1", "localhost", "::1")
+        if url.scheme != "https" and not (url.scheme == "http" and loopback):
+            raise ValueError("must be an https:// URL (http:// only for a loopback host)")
+        return value
+
+    @field_validator("read_scope", "scheduler", "log_format", "playground", mode="before")
     @classmethod
     def _read_scope(cls, value: object) -> object:
         # `TEAM` or ` own ` in an .env are meant as the lower-case values.

@@ -11,6 +11,7 @@ from oppbot.config import Settings
 from oppbot.notify.dispatcher import Dispatcher
 from oppbot.notify.feeds import ChannelFeeds
 from oppbot.notify.live_cards import LiveCards
+from oppbot.notify.port import DirectNotifiers
 from oppbot.service.opportunities import OpportunityService
 from oppbot.store.cards import PostedCards
 from oppbot.store.engine import make_engine, make_sessionmaker, upgrade_database
@@ -27,6 +28,8 @@ class Runtime:
     dispatcher: Dispatcher = field(init=False)
     live_cards: LiveCards = field(init=False)
     channel_feeds: ChannelFeeds = field(init=False)
+    # Each chat adapter adds its way to write to a person first (reminders, digests).
+    direct: DirectNotifiers = field(default_factory=DirectNotifiers)
 
     def __post_init__(self) -> None:
         self.dispatcher = Dispatcher(EventStore(self.sessions))
