@@ -19,7 +19,7 @@ from oppbot.replies.i18n import language, t
 from oppbot.service.views import PipelineView
 
 WIDTH, HEIGHT, DPI = 8, 4, 100  # 800 × 400 pixels
-MAX_BARS = 16  # the stages with the largest estimated value; more would not be readable at this size
+MAX_BARS = 16  # stages shown at most (the largest by estimated value); more would not be readable
 LABEL = 28  # characters of a stage's label
 
 
@@ -35,8 +35,10 @@ def pipeline_chart(pv: PipelineView, locale: str, currency: str) -> bytes:
         for s in part.stages
         if s.open
     ]
-    bars = sorted(bars, key=lambda b: -b[1])[:MAX_BARS]
-    bars.reverse()  # barh draws bottom-up: the largest on top
+    if len(bars) > MAX_BARS:
+        keep = set(sorted(range(len(bars)), key=lambda i: -bars[i][1])[:MAX_BARS])
+        bars = [bar for i, bar in enumerate(bars) if i in keep]
+    bars.reverse()  # barh draws bottom-up: the cycle's first stage on top, as the pipeline reads
 
     fig = Figure(figsize=(WIDTH, HEIGHT), dpi=DPI)
     FigureCanvasAgg(fig)
@@ -56,7 +58,9 @@ def pipeline_chart(pv: PipelineView, locale: str, currency: str) -> bytes:
         ax.set_yticks(list(rows), labels, fontsize=8)
         ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: _money(x, currency, locale)))
         ax.tick_params(axis="x", labelsize=8)
-        ax.legend(fontsize=8, loc="lower right")
+        # Room on the right for the legend, so it never covers a bar.
+        ax.set_xlim(0, max(float(max(b[1], b[2])) for b in bars) * 1.35 or 1)
+        ax.legend(fontsize=8, loc="upper right")
         ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
     out = io.BytesIO()
