@@ -191,6 +191,8 @@ async def test_whose_digest(dataset: list[str], service: OpportunityService, ses
     assert mine.scope == "mine" and mine.pipeline.total.open == 1
     with pytest.raises(DomainError):
         await DigestService(service).view("NOBODY", since=None, now=NOV_5)
+    with pytest.raises(ValueError):
+        await DigestService(service).view("JO", since=None, now=NOV_5.replace(tzinfo=None))
 
 
 async def test_document_says_the_figures(dataset: list[str], service: OpportunityService) -> None:

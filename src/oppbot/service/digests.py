@@ -103,7 +103,8 @@ class DigestService:
         """The digest of `manager` (a salesperson code) as of `now`, with the changes since `since`
         (None: the last 7 days), as a direct message to them with the pipeline chart."""
         view = await self.view(manager, since=since, now=now)
-        # Imported here: matplotlib is loaded only by processes that send digests.
+        # Imported here: matplotlib is loaded only by processes that send digests (and replies.digest
+        # reads this module's view).
         from oppbot.replies.chart import pipeline_chart
         from oppbot.replies.digest import CHART_FILENAME, chart_title, digest_document
 
@@ -114,6 +115,8 @@ class DigestService:
 
     async def view(self, manager: str, *, since: datetime | None, now: datetime) -> DigestView:
         """The digest's figures. A constant number of statements for any team size."""
+        if now.utcoffset() is None or (since is not None and since.utcoffset() is None):
+            raise ValueError("a digest needs aware datetimes (now, since)")
         svc = self.service
         async with svc.uow() as uow:
             repo, digests = uow.repo, DigestQueries(uow.session)
