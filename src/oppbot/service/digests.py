@@ -13,6 +13,7 @@ import asyncio
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from oppbot.domain.enums import Role
@@ -129,8 +130,10 @@ class DigestService:
             start = min((since or now - DEFAULT_PERIOD).astimezone(zone).date(), today)
             month_start, month_end = _month(today)
             scope = _scope(actor, svc)
-            team = {Role.ADMIN: None, Role.MANAGER: actor.code}.get(actor.role) if scope != "mine" else None
-            people = await digests.people(team) if scope != "mine" else [actor]
+            if scope == "mine":
+                people = [actor]
+            else:
+                people = await digests.people(None if scope == "all" else actor.code)
             owners = None if scope == "all" else [p.code for p in people]
 
             cycles = await repo.cycles()
@@ -188,18 +191,14 @@ class DigestService:
 
 
 def _pipeline(
-    scope: str, cycles: list[SalesCycle], by_stage: dict[tuple[object, ...], Totals], currency: str
+    scope: str, cycles: list[SalesCycle], by_stage: dict[tuple[Any, ...], Totals], currency: str
 ) -> PipelineView:
     """The team's open pipeline per cycle and stage, as the `pipeline` command figures it (without BC's
     average days, which are not about the team)."""
     parts: list[PipelineStage] = []
     total = Totals()
     for cycle in cycles:
-        stage_totals: dict[int | None, Totals] = {
-            stage: t
-            for (code, stage), t in by_stage.items()
-            if code == cycle.code and (stage is None or isinstance(stage, int))
-        }
+        stage_totals = {stage: t for (code, stage), t in by_stage.items() if code == cycle.code}
         cycle_totals = sum(stage_totals.values(), Totals())
         if cycle_totals == Totals():
             continue
