@@ -84,3 +84,31 @@ async def test_no_see_all_when_everything_fits(report: Report) -> None:
     message = document_message(report, Formatter("en", "EUR"))
     assert not [b for b in message.blocks if b["type"] == "actions"]
     assert "Showing" not in texts(message.blocks)
+
+
+@pytest.mark.parametrize("who", ["MG", "OF"])
+async def test_the_commands_it_names_are_real(
+    service: OpportunityService, seeded: People, sessions: Any, who: str
+) -> None:
+    """Every `command` a digest names for the rest parses; "See all" re-runs a list (the only command a
+    More button runs again), for a manager's team and an admin's everyone."""
+    import re
+
+    from oppbot import grammar
+    from oppbot.replies.codec import parse_page_value
+    from tests.digests.bulk import bulk_team
+
+    await bulk_team(sessions, reps=20, open_per_rep=8, today=date(2026, 11, 18))
+    direct = await DigestService(service).build(who, since=None, now=datetime(2026, 11, 18, 9, tzinfo=UTC))
+    text = render_document(direct.document, Formatter("en", "EUR"))
+    named = set(re.findall(r"`([^`]+)`", text))
+    scope = "team" if who == "MG" else "all"
+    assert {f"list {scope}", f"list {scope} status=won", f"pipeline {scope}"} <= named
+    assert ("stats team" if who == "MG" else "stats") in named
+    for command in named:
+        assert grammar.parse(command, today=date(2026, 11, 18)) is not None
+    message = document_message(direct.document, Formatter("en", "EUR"))
+    (button,) = [e for b in message.blocks if b["type"] == "actions" for e in b["elements"]]
+    again, page = parse_page_value(button["value"])
+    assert isinstance(grammar.parse(again, today=date(2026, 11, 18)), grammar.ListOpportunities)
+    assert (again, page) == (f"list {scope}", 0)
