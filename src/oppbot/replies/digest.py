@@ -18,7 +18,8 @@ from oppbot.service.digests import TOP_CYCLES, DigestView, RepLine
 from oppbot.store.digests import ADVANCED, KINDS, LOST, NEW, WON, Change, Sums
 
 CHART_FILENAME = "pipeline.png"
-DESCRIPTION = 60  # characters of a description or a reason in a digest's line
+# Characters of a description and of a close reason in a digest's line: ten lines fit one section.
+DESCRIPTION = 60
 REASON = 80
 
 
