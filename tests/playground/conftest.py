@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import subprocess
@@ -127,3 +128,53 @@ async def browser() -> AsyncIterator[Any]:
             yield chromium
         finally:
             await chromium.close()
+
+
+@dataclass
+class InProcess:
+    """The playground inside the test's own event loop: the workspace and stand-in can be driven directly."""
+
+    playground: Any  # oppbot.playground.SlackPlayground
+    url: str
+
+    @property
+    def workspace(self) -> Any:
+        return self.playground.workspace
+
+    async def settle(self, before: int, *, quiet: float = 0.4, timeout: float = 30.0) -> None:
+        """Wait for the bot's calls that follow a request: at least one new one, then a quiet moment."""
+        calls = self.playground.standin.calls
+        deadline = time.monotonic() + timeout
+        seen = len(calls)
+        quiet_since = time.monotonic()
+        while time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+            if len(calls) != seen:
+                seen, quiet_since = len(calls), time.monotonic()
+            elif seen > before and time.monotonic() - quiet_since >= quiet:
+                return
+        raise AssertionError(f"the bot made no Web API call within {timeout}s")
+
+
+@pytest.fixture
+async def in_process(tmp_path: Path) -> AsyncIterator[InProcess]:
+    from oppbot.adapters.slack import mount_slack
+    from oppbot.config import load_settings
+    from oppbot.playground import SlackPlayground
+    from oppbot.playground.loopback import LoopbackServer
+    from oppbot.runtime import Runtime
+    from oppbot.server import build_app
+
+    settings = load_settings(database_url=f"sqlite+aiosqlite:///{tmp_path}/inproc.db", port=0, locale="en")
+    playground = await SlackPlayground.start(settings)
+    runtime = Runtime.create(playground.settings)
+    await runtime.migrate()
+    await playground.load_demo(runtime)
+    server = LoopbackServer(build_app(runtime, [mount_slack, playground.mount]))
+    url = await server.start()
+    page_url = playground.attach(int(url.rsplit(":", 1)[1]))
+    try:
+        yield InProcess(playground, page_url)
+    finally:
+        await server.stop()
+        await playground.stop()

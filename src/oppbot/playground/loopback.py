@@ -22,5 +22,10 @@ class LoopbackServer:
         self.url = f"http://{host}:{port}"
         return self.url
 
+    @property
+    def addresses(self) -> list[str]:
+        """The host part of every socket the server listens on."""
+        return [str(address[0]) for address in self._runner.addresses]
+
     async def stop(self) -> None:
         await self._runner.cleanup()

@@ -113,6 +113,11 @@ class FakeSlack:
         self.url = await self._server.start()
         self.base_url = f"{self.url}/api/"
 
+    @property
+    def listening_on(self) -> list[str]:
+        """The host part of every socket the stand-in listens on (loopback only)."""
+        return self._server.addresses if self._server is not None else []
+
     async def stop(self) -> None:
         for ws in list(self._sockets):
             await ws.close()

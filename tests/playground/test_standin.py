@@ -1,0 +1,169 @@
+"""The playground's stand-in never runs beside real credentials, and nothing of it leaves loopback."""
+
+from __future__ import annotations
+
+import ipaddress
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+from urllib.error import HTTPError
+from urllib.request import urlopen
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import make_mocked_request
+
+from oppbot.config import SettingsError, load_settings
+from oppbot.playground import PlaygroundRefused, SlackPlayground, wanted
+from oppbot.playground.web import add_routes
+from tests.playground.conftest import InProcess, clean_env, free_port, start_serve, stop_serve
+
+REAL_SLACK = {"slack_signing_secret": "real-secret", "slack_bot_token": "xoxb-real"}
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        REAL_SLACK,
+        {"slack_bot_token": "xoxb-real"},
+        {"slack_client_id": "123.456", "slack_client_secret": "s"},
+        {"slack_app_token": "xapp-1"},
+        {"teams_app_id": "00000000-0000-4000-8000-00000000000a", "teams_app_password": "p"},
+    ],
+)
+async def test_refused_beside_real_credentials(settings: dict[str, str]) -> None:
+    config = load_settings(**settings)
+    assert not wanted(config)  # `auto` stays off
+    with pytest.raises(PlaygroundRefused):
+        await SlackPlayground.start(config)
+
+
+def test_on_is_refused_beside_credentials_and_off_loopback() -> None:
+    with pytest.raises(SettingsError, match="OPPBOT_PLAYGROUND"):
+        load_settings(playground="on", **REAL_SLACK)
+    with pytest.raises(SettingsError, match="loopback"):
+        wanted(load_settings(playground="on", host="0.0.0.0"))
+    assert not wanted(load_settings(host="0.0.0.0"))  # auto: off, not an error
+    assert not wanted(load_settings(playground="off"))
+    assert wanted(load_settings())
+    assert wanted(load_settings(host="::1"))
+
+
+async def test_refused_off_loopback() -> None:
+    with pytest.raises(PlaygroundRefused, match="loopback"):
+        await SlackPlayground.start(load_settings(host="0.0.0.0"))
+
+
+async def test_standin_listens_on_loopback_with_a_secret_per_run() -> None:
+    first = await SlackPlayground.start(load_settings())
+    second = await SlackPlayground.start(load_settings())
+    try:
+        for pg in (first, second):
+            hosts = pg.standin.listening_on
+            assert hosts and all(ipaddress.ip_address(h).is_loopback for h in hosts)
+            assert pg.settings.slack_api_url == pg.standin.base_url
+            assert pg.settings.slack_api_url.startswith("http://127.0.0.1:")
+            assert pg.settings.slack_bot_token and pg.settings.slack_bot_token.startswith("xoxb-")
+        assert first.settings.slack_signing_secret != second.settings.slack_signing_secret
+        assert len(first.settings.slack_signing_secret or "") >= 32
+        assert first.settings.slack_bot_token != second.settings.slack_bot_token
+    finally:
+        await first.stop()
+        await second.stop()
+
+
+async def test_page_answers_loopback_peers_only(in_process: InProcess) -> None:
+    app = web.Application()
+    add_routes(app, in_process.workspace)
+
+    class Transport:
+        def __init__(self, peer: str) -> None:
+            self.peer = peer
+
+        def get_extra_info(self, name: str, default: Any = None) -> Any:
+            return (self.peer, 50000) if name == "peername" else default
+
+    for peer, status in (("10.1.2.3", 403), ("127.0.0.1", 200)):
+        request = make_mocked_request("GET", "/", app=app, transport=Transport(peer))
+        match = await app.router.resolve(request)
+        response = await match.handler(request)
+        assert response.status == status, peer
+
+
+async def test_a_signed_request_with_another_secret_is_refused(in_process: InProcess) -> None:
+    """The bot behind the playground accepts only this run's signature, as it would Slack's."""
+    sender = in_process.workspace.sender
+    from oppbot.playground.sender import SlackRequestSender
+
+    forged = SlackRequestSender(sender.base_url, "guessed-secret")
+    try:
+        resp = await forged.slash_command("list", user_id="U0DEMO1")
+    finally:
+        await forged.close()
+    assert resp.status == 401
+    good = await sender.slash_command("list", user_id="U0DEMO1")
+    assert good.status == 200
+
+
+def test_serve_with_real_credentials_has_no_playground(tmp_path: Path) -> None:
+    port = free_port()
+    env = clean_env(
+        OPPBOT_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/real.db",
+        OPPBOT_PORT=str(port),
+        OPPBOT_SLACK_SIGNING_SECRET="real-secret",
+        OPPBOT_SLACK_BOT_TOKEN="xoxb-real",
+        OPPBOT_SLACK_API_URL="http://127.0.0.1:9/api/",  # nothing there: no call may leave this machine
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "oppbot", "serve"], cwd=tmp_path, env=env, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as resp:
+                    assert resp.status == 200
+                break
+            except OSError:
+                assert process.poll() is None and time.monotonic() < deadline, "serve did not start"
+                time.sleep(0.3)
+        with pytest.raises(HTTPError) as page:
+            urlopen(f"http://127.0.0.1:{port}/", timeout=5)
+        assert page.value.code == 404
+    finally:
+        process.terminate()
+        out, _ = process.communicate(timeout=30)
+    assert "playground" not in out
+
+
+def test_serve_refuses_playground_on_beside_credentials(tmp_path: Path) -> None:
+    env = clean_env(
+        OPPBOT_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/real.db",
+        OPPBOT_PLAYGROUND="on",
+        OPPBOT_SLACK_SIGNING_SECRET="real-secret",
+        OPPBOT_SLACK_BOT_TOKEN="xoxb-real",
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "oppbot", "serve"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "OPPBOT_PLAYGROUND" in done.stderr
+
+
+def test_serve_prints_the_playground_address(tmp_path: Path) -> None:
+    served = start_serve(tmp_path)
+    try:
+        assert served.url.startswith("http://127.0.0.1:")
+        with urlopen(served.url, timeout=10) as resp:
+            assert b"oppbot playground" in resp.read()
+        with urlopen(f"{served.url}playground/api/state?user=U0DEMO1", timeout=10) as resp:
+            assert b'"Annette Hill"' in resp.read()
+    finally:
+        stop_serve(served)
