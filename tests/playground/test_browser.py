@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import struct
+import zlib
 from typing import Any
 
-from tests.playground.conftest import ARTIFACTS, Served
+from tests.playground.conftest import ARTIFACTS, InProcess, Served
 
 TIMEOUT = 30_000  # ms for each wait: the machine is shared and loaded
 REP, MANAGER = "U0DEMO1", "U0DEMO3"
@@ -177,3 +179,45 @@ async def test_phone_width_keeps_everything_reachable(served: Served, browser: A
         assert await page.locator(label).is_visible()
     ARTIFACTS.mkdir(exist_ok=True)
     await page.screenshot(path=str(ARTIFACTS / "playground-phone.png"))
+
+
+def tiny_png(width: int = 3, height: int = 2) -> bytes:
+    """A valid PNG (red pixels), made here so the test needs no image library."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+async def test_an_uploaded_image_reaches_the_page(in_process: InProcess, browser: Any) -> None:
+    """What a digest does with its chart: files.uploadV2 into the DM; the page shows the picture."""
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    pg = in_process.playground
+    client = AsyncWebClient(token=pg.settings.slack_bot_token, base_url=pg.settings.slack_api_url)
+    png = tiny_png()
+    done = await client.files_upload_v2(
+        channel=in_process.workspace.dm(REP), content=png, filename="chart.png", title="Pipeline chart"
+    )
+    assert done["ok"]
+    page = await browser.new_page()
+    page.set_default_timeout(TIMEOUT)
+    await page.goto(f"{in_process.url}?as={REP}&tab=dm")
+    image = page.locator("#messages img.file-image")
+    await image.wait_for()
+    assert await page.locator("#messages figcaption", has_text="Pipeline chart").count() == 1
+    size = await image.evaluate("img => img.complete ? [img.naturalWidth, img.naturalHeight] : null")
+    assert size == [3, 2]
+    # Only in her DM: another person does not see it.
+    await page.locator("#person").select_option(MANAGER)
+    await page.locator("#nav-dm").click()
+    await page.wait_for_function("document.body.dataset.user === 'U0DEMO3'")
+    assert await page.locator("#messages img.file-image").count() == 0

@@ -83,6 +83,8 @@ class FakeSlack:
     messages: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     views: dict[str, dict[str, Any]] = field(default_factory=dict)  # view id -> view
     home_views: dict[str, dict[str, Any]] = field(default_factory=dict)  # user id -> published home view
+    # file id -> {"name", "title", "bytes" (None until uploaded), "complete"}: files.uploadV2's three steps
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)
     revoked_tokens: set[str] = field(default_factory=set)
     oauth_installer_user_id: str = "U0ADMIN"
     max_calls: int | None = None  # a long-running playground keeps only the newest calls
@@ -109,6 +111,8 @@ class FakeSlack:
         app.router.add_route("*", "/api/{method}", self._handle_api)
         app.router.add_post("/response_url/{id}", self._handle_response_url)
         app.router.add_get("/socket-mode", self._handle_socket)
+        app.router.add_post("/upload/{id}", self._handle_upload)
+        app.router.add_get("/files/{id}", self._handle_file)
         self._server = LoopbackServer(app)
         self.url = await self._server.start()
         self.base_url = f"{self.url}/api/"
@@ -398,6 +402,26 @@ class FakeSlack:
         )
         return web.Response(status=status, text=text)
 
+    async def _handle_upload(self, request: web.Request) -> web.Response:
+        """Step two of files.uploadV2: the bytes, POSTed to the URL files.getUploadURLExternal gave."""
+        record = self.files.get(request.match_info["id"])
+        if record is None or record["bytes"] is not None:
+            return web.Response(status=404, text="not_found")
+        data = await request.read()
+        if len(data) != record["length"]:
+            return web.Response(status=400, text="length_mismatch")
+        record["bytes"] = data
+        return web.Response(text=f"OK - {len(data)}")
+
+    async def _handle_file(self, request: web.Request) -> web.Response:
+        record = self.files.get(request.match_info["id"])
+        if record is None or not record["complete"]:
+            return web.Response(status=404, text="file_not_found")
+        return web.Response(body=record["bytes"], content_type=record["mimetype"])
+
+    def file_url(self, file_id: str) -> str:
+        return f"{self.url}/files/{file_id}"
+
     # ------------------------------------------------------------------ helpers
 
     def _next_ts(self) -> str:
@@ -526,6 +550,66 @@ class FakeSlack:
             message["blocks"] = p["blocks"]
         message["edited"] = {"user": BOT_USER_ID, "ts": self._next_ts()}
         return {"ok": True, "channel": channel, "ts": ts, "text": message["text"], "message": message}
+
+    def _files_get_upload_url_external(self, p: dict[str, Any], token: str) -> dict[str, Any]:
+        name, length = str(p.get("filename") or ""), str(p.get("length") or "")
+        if not name or not length.isdigit() or int(length) < 1:
+            raise SlackApiError("invalid_arguments")
+        file_id = f"F{next(self._seq):08d}"
+        mimetype = "image/png" if name.lower().endswith(".png") else "application/octet-stream"
+        self.files[file_id] = {
+            "name": name,
+            "title": name,
+            "length": int(length),
+            "mimetype": mimetype,
+            "alt_txt": p.get("alt_txt") or "",
+            "bytes": None,
+            "complete": False,
+        }
+        return {"ok": True, "upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id}
+
+    def _files_complete_upload_external(self, p: dict[str, Any], token: str) -> dict[str, Any]:
+        files = p.get("files")
+        if isinstance(files, str):
+            try:
+                files = json.loads(files)
+            except json.JSONDecodeError:
+                raise SlackApiError("invalid_json") from None
+        if not isinstance(files, list) or not files:
+            raise SlackApiError("invalid_arguments")
+        shared: list[dict[str, Any]] = []
+        for item in files:
+            record = self.files.get(str(item.get("id") if isinstance(item, dict) else ""))
+            if record is None or record["bytes"] is None:
+                raise SlackApiError("file_not_found")
+            record["complete"] = True
+            record["title"] = item.get("title") or record["name"]
+            shared.append(self._file_object(str(item["id"]), record))
+        channel = p.get("channel_id") or p.get("channels")
+        if channel:
+            channel = self._resolve_channel(str(channel).split(",")[0])
+            ts = self._next_ts()
+            message = self._bot_message(str(p.get("initial_comment") or ""), None, ts)
+            message["files"] = shared
+            if p.get("thread_ts"):
+                message["thread_ts"] = p["thread_ts"]
+            self.messages[(channel, ts)] = message
+            for obj in shared:
+                obj["shares"] = {"private" if channel[0] == "D" else "public": {channel: [{"ts": ts}]}}
+        return {"ok": True, "files": shared}
+
+    def _file_object(self, file_id: str, record: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "id": file_id,
+            "name": record["name"],
+            "title": record["title"],
+            "mimetype": record["mimetype"],
+            "filetype": record["name"].rsplit(".", 1)[-1].lower(),
+            "size": record["length"],
+            "alt_txt": record["alt_txt"],
+            "url_private": self.file_url(file_id),
+            "user": BOT_USER_ID,
+        }
 
     def _views_open(self, p: dict[str, Any], token: str) -> dict[str, Any]:
         if not p.get("trigger_id"):
@@ -687,5 +771,7 @@ _HANDLERS: dict[str, Callable[..., dict[str, Any]]] = {
     "users.lookupByEmail": FakeSlack._users_lookup_by_email,
     "conversations.open": FakeSlack._conversations_open,
     "team.info": FakeSlack._team_info,
+    "files.getUploadURLExternal": FakeSlack._files_get_upload_url_external,
+    "files.completeUploadExternal": FakeSlack._files_complete_upload_external,
     "oauth.v2.access": FakeSlack._oauth_v2_access,
 }

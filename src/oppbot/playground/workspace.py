@@ -77,6 +77,10 @@ class Entry:
             "text": msg.get("text", ""),
             "blocks": msg.get("blocks") or [],
             "thread_ts": msg.get("thread_ts"),
+            "files": [
+                {k: f.get(k) for k in ("id", "name", "title", "mimetype", "url_private", "alt_txt")}
+                for f in msg.get("files") or []
+            ],
             "edited": "edited" in msg,
             "ephemeral": self.visible_to is not None,
             "author": self.author,
@@ -155,6 +159,14 @@ class Workspace:
             channel = self.dm(channel) if channel[0] in "UW" else channel
             message = {"ts": r.get("message_ts", ""), "text": p.get("text") or "", "blocks": p.get("blocks")}
             self._add(channel, message, visible_to=str(p["user"]), author="bot")
+        elif call.method == "files.completeUploadExternal":
+            # The file message the stand-in made in the conversation, if it was shared in one.
+            for obj in r.get("files") or []:
+                for kind in ("public", "private"):
+                    for channel, shares in (obj.get("shares") or {}).get(kind, {}).items():
+                        key = (str(channel), str(shares[0]["ts"]))
+                        if key not in self._by_message and key in self.standin.messages:
+                            self._add(key[0], self.standin.messages[key], visible_to=None, author="bot")
         elif call.method == "chat.update":
             entry_id = self._by_message.get((str(r["channel"]), str(r["ts"])))
             if entry_id is not None and entry_id in self.entries:

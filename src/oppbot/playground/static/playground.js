@@ -198,8 +198,31 @@
     } else {
       body.appendChild(BlockKit.textNode({ type: "mrkdwn", text: entry.text }, ctxFor({ entry: entry.id })));
     }
+    for (const file of entry.files || []) body.appendChild(fileNode(file));
     node.appendChild(body);
     return node;
+  }
+
+  // A file the bot uploaded (files.uploadV2): pictures inline, anything else as a link.
+  function fileNode(file) {
+    const box = document.createElement("figure");
+    box.className = "file";
+    const caption = document.createElement("figcaption");
+    caption.textContent = file.title || file.name;
+    box.appendChild(caption);
+    if (String(file.mimetype).startsWith("image/")) {
+      const img = document.createElement("img");
+      img.src = file.url_private;
+      img.alt = file.alt_txt || file.title || file.name;
+      img.className = "file-image";
+      box.appendChild(img);
+    } else {
+      const link = document.createElement("a");
+      link.href = file.url_private;
+      link.textContent = file.name;
+      box.appendChild(link);
+    }
+    return box;
   }
 
   function drawHome(state) {
