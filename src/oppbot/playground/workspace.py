@@ -453,21 +453,8 @@ class Workspace:
     ) -> dict[str, Any]:
         """An external select's typeahead: block_suggestion, answered in the HTTP response."""
         view = self._view(user_id, view_id)
-        resp = await self.sender.send_payload(
-            {
-                "type": "block_suggestion",
-                "user": self._user(user_id),
-                "container": {"type": "view", "view_id": view_id},
-                "api_app_id": APP_ID,
-                "token": "verification-token-deprecated",
-                "action_id": action_id,
-                "block_id": block_id,
-                "value": value,
-                "team": {"id": TEAM_ID, "domain": "demo"},
-                "enterprise": None,
-                "is_enterprise_install": False,
-                "view": view,
-            }
+        resp = await self.sender.block_suggestion(
+            user_id=user_id, action_id=action_id, value=value, block_id=block_id, view=view
         )
         if resp.status != 200 or not resp.text.strip():
             return {"options": []}

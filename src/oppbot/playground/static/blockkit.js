@@ -142,11 +142,17 @@ const BlockKit = (() => {
     return node;
   }
 
-  function staticSelect(element, blockId, ctx, dispatch) {
+  // A <select> that starts with the element's placeholder as its empty choice.
+  function selectNode(element, blockId, fallback) {
     const node = interactive(el("select", "bk-select"), element, blockId);
-    const placeholder = el("option", null, plainText(element.placeholder) || "Select an item");
+    const placeholder = el("option", null, plainText(element.placeholder) || fallback);
     placeholder.value = "";
     node.appendChild(placeholder);
+    return node;
+  }
+
+  function staticSelect(element, blockId, ctx, dispatch) {
+    const node = selectNode(element, blockId, "Select an item");
     const options = optionsOf(element);
     let parent = node;
     let group = null;
@@ -177,10 +183,7 @@ const BlockKit = (() => {
   }
 
   function usersSelect(element, blockId, ctx, dispatch) {
-    const node = interactive(el("select", "bk-select"), element, blockId);
-    const placeholder = el("option", null, plainText(element.placeholder) || "Select a person");
-    placeholder.value = "";
-    node.appendChild(placeholder);
+    const node = selectNode(element, blockId, "Select a person");
     for (const [id, name] of Object.entries(ctx.userNames || {})) {
       const opt = el("option", null, name);
       opt.value = id;
