@@ -151,7 +151,7 @@ async def drive(pg: InProcess) -> None:
 
 
 async def test_renderer_draws_every_message_and_view_the_bot_sends(
-    in_process: InProcess, browser: Any
+    browser: Any, in_process: InProcess
 ) -> None:
     await drive(in_process)
     corpus = corpus_of(in_process.playground.standin.calls)

@@ -36,7 +36,7 @@ def ledger_stages(db: Served, no: str) -> list[int]:
     return [int(r[0]) for r in rows if r[0] is not None]
 
 
-async def test_rep_creates_advances_and_wins_then_manager_sees_it(served: Served, browser: Any) -> None:
+async def test_rep_creates_advances_and_wins_then_manager_sees_it(browser: Any, served: Served) -> None:
     page = await browser.new_page(viewport={"width": 1100, "height": 900})
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -165,7 +165,7 @@ async def manager_stage_count(page: Any, stage: str, expect: int | None = None) 
     return int(found.group(1))
 
 
-async def test_phone_width_keeps_everything_reachable(served: Served, browser: Any) -> None:
+async def test_phone_width_keeps_everything_reachable(browser: Any, served: Served) -> None:
     page = await browser.new_page(viewport={"width": 375, "height": 740})
     page.set_default_timeout(TIMEOUT)
     await page.goto(f"{served.url}?as={REP}&tab=dm")
@@ -197,7 +197,7 @@ def tiny_png(width: int = 3, height: int = 2) -> bytes:
     )
 
 
-async def test_an_uploaded_image_reaches_the_page(in_process: InProcess, browser: Any) -> None:
+async def test_an_uploaded_image_reaches_the_page(browser: Any, in_process: InProcess) -> None:
     """What a digest does with its chart: files.uploadV2 into the DM; the page shows the picture."""
     from slack_sdk.web.async_client import AsyncWebClient
 

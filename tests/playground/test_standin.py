@@ -43,8 +43,8 @@ async def test_refused_beside_real_credentials(settings: dict[str, str]) -> None
 def test_on_is_refused_beside_credentials_and_off_loopback() -> None:
     with pytest.raises(SettingsError, match="OPPBOT_PLAYGROUND"):
         load_settings(playground="on", **REAL_SLACK)
-    with pytest.raises(SettingsError, match="loopback"):
-        wanted(load_settings(playground="on", host="0.0.0.0"))
+    with pytest.raises(SettingsError, match="OPPBOT_PLAYGROUND: `on` needs a loopback OPPBOT_HOST"):
+        load_settings(playground="on", host="0.0.0.0")
     assert not wanted(load_settings(host="0.0.0.0"))  # auto: off, not an error
     assert not wanted(load_settings(playground="off"))
     assert wanted(load_settings())
@@ -136,6 +136,14 @@ def test_serve_with_real_credentials_has_no_playground(tmp_path: Path) -> None:
         process.terminate()
         out, _ = process.communicate(timeout=30)
     assert "playground" not in out
+
+
+def test_serve_refuses_playground_on_off_loopback(tmp_path: Path) -> None:
+    env = clean_env(OPPBOT_PLAYGROUND="on", OPPBOT_HOST="0.0.0.0")
+    command = [sys.executable, "-m", "oppbot", "serve"]
+    done = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "OPPBOT_PLAYGROUND" in done.stderr and "loopback" in done.stderr
 
 
 def test_serve_refuses_playground_on_beside_credentials(tmp_path: Path) -> None:

@@ -7,7 +7,6 @@ and serves a page at `/` that looks like a small Slack workspace (workspace.py, 
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import secrets
 from dataclasses import dataclass
@@ -15,13 +14,13 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from oppbot.config import Playground as PlaygroundSetting
-from oppbot.config import Settings, SettingsError
+from oppbot.config import Settings, is_loopback_host
 from oppbot.playground.sender import SlackRequestSender
 from oppbot.playground.standin import FakeSlack
 from oppbot.playground.workspace import DEMO_PEOPLE, Workspace
 from oppbot.runtime import Runtime
 
-__all__ = ["PlaygroundRefused", "SlackPlayground", "is_loopback", "wanted"]
+__all__ = ["PlaygroundRefused", "SlackPlayground", "wanted"]
 
 log = logging.getLogger(__name__)
 KEPT_CALLS = 500  # the stand-in's record of calls: enough to look at, bounded for a long run
@@ -31,31 +30,19 @@ class PlaygroundRefused(RuntimeError):
     """The playground fakes identities: never beside real chat credentials, never off loopback."""
 
 
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+def real_credentials(settings: Settings) -> bool:
+    return settings.slack_configured or settings.teams_configured or bool(settings.slack_bot_token)
 
 
 def wanted(settings: Settings) -> bool:
-    """Whether `oppbot serve` starts the playground (`auto`: only without credentials, on loopback)."""
-    if settings.playground == PlaygroundSetting.OFF:
+    """Whether `oppbot serve` starts the playground: not `off`, no credentials, a loopback host.
+
+    `on` beside credentials or off loopback never gets here: the settings refuse it (config.py)."""
+    if settings.playground == PlaygroundSetting.OFF or real_credentials(settings):
         return False
-    real = settings.slack_configured or settings.teams_configured or bool(settings.slack_bot_token)
-    if settings.playground == PlaygroundSetting.AUTO:
-        if real:
-            return False
-        if not is_loopback(settings.host):
-            log.warning("playground off: OPPBOT_HOST %s is not a loopback address", settings.host)
-            return False
-        return True
-    if real:  # config.py refuses this already; a second lock on the same door
-        raise SettingsError("OPPBOT_PLAYGROUND: `on` is refused while Slack or Teams credentials are set")
-    if not is_loopback(settings.host):
-        raise SettingsError(f"OPPBOT_PLAYGROUND: `on` needs a loopback OPPBOT_HOST, not {settings.host}")
+    if not is_loopback_host(settings.host):
+        log.warning("playground off: OPPBOT_HOST %s is not a loopback address", settings.host)
+        return False
     return True
 
 
@@ -69,9 +56,9 @@ class SlackPlayground:
 
     @classmethod
     async def start(cls, settings: Settings) -> SlackPlayground:
-        if settings.slack_configured or settings.teams_configured or settings.slack_bot_token:
+        if real_credentials(settings):
             raise PlaygroundRefused("the playground never starts beside real Slack or Teams credentials")
-        if not is_loopback(settings.host):
+        if not is_loopback_host(settings.host):
             raise PlaygroundRefused(f"the playground listens on loopback only, not {settings.host}")
         standin = FakeSlack(max_calls=KEPT_CALLS)
         await standin.start()  # on 127.0.0.1, a free port

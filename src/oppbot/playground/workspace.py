@@ -215,8 +215,12 @@ class Workspace:
             self._by_message[(channel, str(message["ts"]))] = entry.id
         in_channel = [e for e in self.entries.values() if e.channel == channel]
         for old in in_channel[: max(0, len(in_channel) - MAX_ENTRIES)]:
+            # Scrolled out for good: Slack's copy goes too (a later chat.update gets message_not_found).
             del self.entries[old.id]
-            self._by_message.pop((channel, str(old.message.get("ts"))), None)
+            key = (channel, str(old.message.get("ts")))
+            self._by_message.pop(key, None)
+            if old.visible_to is None:
+                self.standin.messages.pop(key, None)
         return entry
 
     def _bump(self) -> None:
