@@ -148,6 +148,8 @@ async def drive(pg: InProcess) -> None:
     await step(ws.act(REP, new, view_id=home["id"]))
     # A channel message naming an opportunity: the bot unfurls it in a thread.
     await step(ws.say(REP2, CHANNEL, "have a look at OP000002"))
+    # Live copies are redrawn by the dispatcher, paced per channel: they may come a little later.
+    await pg.playground.standin.wait_for("chat.update", 1, timeout=30)
 
 
 async def test_renderer_draws_every_message_and_view_the_bot_sends(

@@ -47,6 +47,8 @@ async def test_private_replies_shared_cards_and_live_updates(in_process: InProce
     await step(in_process, ws.act(REP, button(ws, card, "opp_next"), entry_id=card))
     assert ws.entries[card].rev > rev
     assert "2 Qualification" in json.dumps(ws.entries[card].message["blocks"])
+    # The channel's copy is redrawn by the dispatcher (paced per channel): wait for its chat.update.
+    await in_process.playground.standin.wait_for("chat.update", 1, timeout=30)
     live = ws.state(MANAGER)["messages"][CHANNEL]
     assert [e["id"] for e in live] == [shared[0]["id"]]  # the same message, not a new one
     assert live[0]["edited"] and live[0]["rev"] > shared[0]["rev"]
