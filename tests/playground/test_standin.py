@@ -11,6 +11,7 @@ from typing import Any
 from urllib.error import HTTPError
 from urllib.request import urlopen
 
+import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import make_mocked_request
@@ -175,3 +176,30 @@ def test_serve_prints_the_playground_address(tmp_path: Path) -> None:
             assert b'"Annette Hill"' in resp.read()
     finally:
         stop_serve(served)
+
+
+async def test_file_upload_steps_are_checked_like_slacks() -> None:
+    from slack_sdk.errors import SlackApiError
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    from oppbot.playground.standin import FakeSlack
+
+    async with FakeSlack() as fake, aiohttp.ClientSession() as http:
+        fake.add_user("U0DEMO1", name="annette.hill", email=None)
+        client = AsyncWebClient(token="xoxb-test", base_url=fake.base_url)
+        url = await client.files_getUploadURLExternal(filename="chart.png", length=4)
+        with pytest.raises(SlackApiError, match="file_not_found"):  # nothing uploaded yet
+            await client.files_completeUploadExternal(files=[{"id": url["file_id"]}], channel_id="U0DEMO1")
+        async with http.post(url["upload_url"], data=b"too long") as resp:
+            assert resp.status == 400
+        async with http.post(url["upload_url"], data=b"\x89PNG") as resp:
+            assert resp.status == 200
+        async with http.get(fake.file_url(url["file_id"])) as resp:
+            assert resp.status == 404  # not shared until completed
+        done = await client.files_completeUploadExternal(files=[{"id": url["file_id"]}], channel_id="U0DEMO1")
+        shared = done["files"][0]
+        dm = fake.dm_channel_for("U0DEMO1")
+        (ts,) = [s["ts"] for s in shared["shares"]["private"][dm]]
+        assert fake.messages[(dm, ts)]["files"][0]["id"] == url["file_id"]
+        async with http.get(shared["url_private"]) as resp:
+            assert (resp.status, resp.content_type, await resp.read()) == (200, "image/png", b"\x89PNG")
