@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -203,3 +205,29 @@ async def test_file_upload_steps_are_checked_like_slacks() -> None:
         assert fake.messages[(dm, ts)]["files"][0]["id"] == url["file_id"]
         async with http.get(shared["url_private"]) as resp:
             assert (resp.status, resp.content_type, await resp.read()) == (200, "image/png", b"\x89PNG")
+
+
+def test_an_open_page_does_not_hold_the_shutdown_up(tmp_path: Path) -> None:
+    """A browser's long poll is answered at SIGTERM: serve stops in seconds, not after the 15 s drain."""
+    served = start_serve(tmp_path)
+    try:
+        with urlopen(f"{served.url}playground/api/state?user=U0DEMO1", timeout=10) as resp:
+            rev = json.loads(resp.read())["rev"]
+        waiting: list[int] = []
+
+        def poll() -> None:
+            with urlopen(f"{served.url}playground/api/state?user=U0DEMO1&after={rev}", timeout=40) as r:
+                waiting.append(r.status)
+
+        thread = threading.Thread(target=poll)
+        thread.start()
+        time.sleep(1.0)  # the poll is waiting now
+        started = time.monotonic()
+        served.process.terminate()
+        served.process.wait(30)
+        assert time.monotonic() - started < 10
+        thread.join(10)
+        assert waiting == [200]
+    finally:
+        if served.process.poll() is None:
+            stop_serve(served)

@@ -72,6 +72,11 @@ def _dict(body: dict[str, Any], key: str) -> dict[str, Any]:
 def add_routes(app: web.Application, workspace: Workspace) -> None:
     app[WORKSPACE] = workspace
 
+    async def release(_app: web.Application) -> None:
+        workspace.release()
+
+    app.on_shutdown.append(release)
+
     async def index(request: web.Request) -> web.StreamResponse:
         return web.FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
 

@@ -110,6 +110,7 @@ class Workspace:
     entries: dict[int, Entry] = field(default_factory=dict)
     modals: dict[str, list[str]] = field(default_factory=dict)  # user -> stack of view ids
     rev: int = 0
+    closing: bool = False
 
     def __post_init__(self) -> None:
         self._ids = itertools.count(1)
@@ -223,6 +224,11 @@ class Workspace:
                 self.standin.messages.pop(key, None)
         return entry
 
+    def release(self) -> None:
+        """The server is stopping: answer every waiting long poll now, so none holds the shutdown up."""
+        self.closing = True
+        self._bump()
+
     def _bump(self) -> None:
         self.rev += 1
         self._changed.set()
@@ -235,7 +241,7 @@ class Workspace:
 
     async def wait(self, after: int, timeout: float) -> None:
         """Return once something changed after revision ``after`` (or on timeout): the page's long poll."""
-        if self.rev > after:
+        if self.rev > after or self.closing:
             return
         try:
             await asyncio.wait_for(self._changed.wait(), timeout)
