@@ -56,7 +56,7 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Interface to listen on (OPPBOT_HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on (OPPBOT_PORT).")] = None,
 ) -> None:
-    """Run the web server: Slack at /slack/events, /healthz."""
+    """Run the web server: Slack at /slack/events, /healthz; without chat credentials, the playground at /."""
     from oppbot.serve import run_server
 
     overrides: dict[str, object] = {}
