@@ -55,7 +55,7 @@ class Fields:
         try:
             return parse_chances(raw) if raw else None
         except grammar.ParseError:
-            self.errors["chances"] = label(self.who.locale, "bad_number")
+            self.errors["chances"] = t(self.who.locale, "form_bad_number")
             return None
 
     def date(self, block: str) -> date | None:
