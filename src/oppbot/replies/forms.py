@@ -34,6 +34,22 @@ CONTACT = "contact"  # a contact: searched as one types where the surface can, e
 PERSON = "person"  # a salesperson: the surface's own people picker, else `choices` (codes)
 
 PRIORITIES = ("low", "normal", "high")
+# Each field's label (a catalog key), whichever form has it; an error naming a field shows it too.
+LABELS = {
+    "contact": "contact",
+    "description": "form_description",
+    "cycle": "cycle",
+    "owner": "owner",
+    "value": "estimated_value",
+    "chances": "form_chances",
+    "close": "close_date",
+    "priority": "priority",
+    "date": "form_date_of_change",
+    "quote": "form_quote_ref",
+    "code": "close_code",
+    "amount": "form_amount_won",
+    "reason": "reason",
+}
 # The field that shows an error no single field owns (a refused change, say).
 MAIN = {"new": "description", "update": "value", "quote": "quote", "win": "code", "lose": "code"}
 
@@ -74,6 +90,10 @@ class Form:
         return name if name and self.field(name) else self.main
 
 
+def _label(name: str) -> Msg:
+    return msg(LABELS[name])
+
+
 def money_text(amount: Decimal | None) -> str | None:
     return None if amount is None else format(amount.normalize(), "f")
 
@@ -91,19 +111,19 @@ def _context(view: OpportunityView) -> Phrase:
 
 
 def _chances(initial: int | None) -> FormField:
-    return FormField("chances", PERCENT, msg("form_chances"), initial=str(initial) if initial else None)
+    return FormField("chances", PERCENT, _label("chances"), initial=str(initial) if initial else None)
 
 
 def _date_of_change() -> FormField:
-    return FormField("date", DATE, msg("form_date_of_change"))
+    return FormField("date", DATE, _label("date"))
 
 
 def update_form(view: OpportunityView) -> Form:
     o = view.opp
     fields = (
-        FormField("value", MONEY, msg("estimated_value"), initial=money_text(o.estimated_value)),
+        FormField("value", MONEY, _label("value"), initial=money_text(o.estimated_value)),
         _chances(o.chances_pct),
-        FormField("close", DATE, msg("close_date"), initial=_day(o.estimated_close_date)),
+        FormField("close", DATE, _label("close"), initial=_day(o.estimated_close_date)),
         _date_of_change(),
     )
     title = msg("form_update", no=view.no)
@@ -114,7 +134,7 @@ def quote_form(view: OpportunityView) -> Form:
     quote = FormField(
         "quote",
         TEXT,
-        msg("form_quote_ref"),
+        _label("quote"),
         initial=view.opp.quote_ref,
         hint=msg("form_quote_hint"),
         max_length=MAX_QUOTE_REF,
@@ -137,7 +157,7 @@ def close_form(view: OpportunityView, codes: Sequence[tuple[str, str, str]], *, 
             FormField(
                 "code",
                 CHOICE,
-                msg("close_code"),
+                _label("code"),
                 required=True,
                 choices=choices,
                 placeholder=msg("form_pick"),
@@ -145,9 +165,9 @@ def close_form(view: OpportunityView, codes: Sequence[tuple[str, str, str]], *, 
         )
     if won:
         amount = money_text(view.opp.estimated_value)
-        fields.append(FormField("amount", MONEY, msg("form_amount_won"), initial=amount))
+        fields.append(FormField("amount", MONEY, _label("amount"), initial=amount))
     fields += [
-        FormField("reason", LONG_TEXT, msg("reason"), max_length=MAX_REASON),
+        FormField("reason", LONG_TEXT, _label("reason"), max_length=MAX_REASON),
         _date_of_change(),
     ]
     title = msg(f"form_{kind}", no=view.no)
@@ -171,7 +191,7 @@ def new_form(
         FormField(
             "contact",
             CONTACT,
-            msg("contact"),
+            _label("contact"),
             required=True,
             choices=contact_choices,
             placeholder=msg("form_contact_search"),
@@ -179,7 +199,7 @@ def new_form(
         FormField(
             "description",
             TEXT,
-            msg("form_description"),
+            _label("description"),
             required=True,
             initial=_cut(description, MAX_DESCRIPTION) or None,
             max_length=MAX_DESCRIPTION,
@@ -191,7 +211,7 @@ def new_form(
             FormField(
                 "cycle",
                 CHOICE,
-                msg("cycle"),
+                _label("cycle"),
                 required=True,
                 choices=cycle_choices,
                 initial=only,
@@ -203,14 +223,36 @@ def new_form(
         FormField(
             "owner",
             PERSON,
-            msg("owner"),
+            _label("owner"),
             choices=people_choices,
             hint=msg("form_owner_hint"),
             placeholder=msg("form_pick"),
         ),
-        FormField("value", MONEY, msg("estimated_value")),
+        FormField("value", MONEY, _label("value")),
         _chances(None),
-        FormField("close", DATE, msg("close_date")),
-        FormField("priority", CHOICE, msg("priority"), choices=priorities, initial="normal"),
+        FormField("close", DATE, _label("close")),
+        FormField("priority", CHOICE, _label("priority"), choices=priorities, initial="normal"),
     ]
     return Form("new", msg("form_new"), msg("form_create"), tuple(fields), MAIN["new"])
+
+
+def form_for(
+    kind: str,
+    view: OpportunityView | None = None,
+    *,
+    cycles: Sequence[SalesCycle] = (),
+    codes: Sequence[tuple[str, str, str]] = (),
+    contacts: Sequence[Contact] = (),
+    people: Sequence[Salesperson] = (),
+    description: str = "",
+) -> Form:
+    """The form of `kind` (one of KINDS); every kind but `new` is about `view`'s opportunity."""
+    if kind == "new":
+        return new_form(cycles, description=description, contacts=contacts, people=people)
+    if view is None or kind not in KINDS:
+        raise ValueError(f"no form {kind!r} without an opportunity")
+    if kind == "update":
+        return update_form(view)
+    if kind == "quote":
+        return quote_form(view)
+    return close_form(view, codes, won=kind == "win")
