@@ -60,8 +60,8 @@ def field_input(field: FormField, f: Formatter, value: str | None) -> dict[str, 
     choices = [{"title": f.say(c.label), "value": c.value} for c in field.choices[:MAX_CHOICES]]
     kind = field.kind
     if kind in (forms.CHOICE, forms.CONTACT, forms.PERSON) and choices:
-        style = "compact" if kind == forms.CHOICE else "filtered"  # people and contacts: type to filter
-        out = {"type": "Input.ChoiceSet", **common, "choices": choices, "style": style, **placeholder}
+        # A menu. (`filtered`, type-to-filter, is not in the published 1.5 schema: left out.)
+        out = {"type": "Input.ChoiceSet", **common, "choices": choices, "style": "compact", **placeholder}
         if value is not None:
             out["value"] = value
         return out
