@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from oppbot import grammar
 from oppbot.adapters.slack.modal_views import Meta, close_modal, new_modal, quote_modal, update_modal
 from oppbot.adapters.teams.forms import FIELD_PREFIX, form_card, input_id, read_inputs
 from oppbot.bot import Bot, Context
@@ -15,6 +16,7 @@ from oppbot.replies.build import document
 from oppbot.replies.document import Error
 from oppbot.replies.format import Formatter
 from oppbot.replies.forms import Form, form_for
+from oppbot.replies.model import ErrorReply
 from oppbot.service.opportunities import OpportunityService
 from oppbot.service.setup import load_demo
 from oppbot.service.views import OpportunityView
@@ -225,3 +227,60 @@ def test_read_inputs_gives_the_values_back_by_field_name() -> None:
         "x": 1,
     }
     assert read_inputs(data) == {"value": "50k"}
+
+
+# --- a submission, read as Slack's modals are (replies.forms.read_form) ------------------------------------
+def submitted(card: dict[str, Any], typed: dict[str, str]) -> dict[str, Any]:
+    """What Teams sends for the card's submit action: its data merged with every input's value."""
+    (submit, *_) = card["actions"]
+    data = dict(submit["data"])
+    for element in inputs(card):
+        value = typed.get(element["id"][len(FIELD_PREFIX) :], element.get("value"))
+        data[element["id"]] = "" if value is None else str(value)
+    return data
+
+
+async def test_a_submitted_form_runs_the_command_chat_would(
+    service: OpportunityService, seeded: People
+) -> None:
+    bot = Bot(service)
+    ah = Context(seeded.ah)
+    await bot.handle(CHAIRS, ah)
+    view = await service.show(seeded.ah, "OP000001")
+    today = service.today(None)
+    card = form_card(forms.update_form(view), "it")
+    data = submitted(card, {"value": "€ 60.000,00", "chances": "70", "close": "2027-02-01"})
+    command = forms.read_form("update", read_inputs(data), no=data["no"], locale="it", today=today)
+    reply = await bot.run(command, ah, expected_version=data["version"])
+    fresh = await service.show(seeded.ah, "OP000001")
+    assert not isinstance(reply, ErrorReply) and str(fresh.opp.estimated_value) == "60000.00"
+    assert (fresh.opp.chances_pct, str(fresh.opp.estimated_close_date)) == (70, "2027-02-01")
+    # Bad values: every one told under its field, in the reader's words, nothing run.
+    bad = submitted(card, {"value": "lots", "chances": "150", "date": "someday"})
+    with pytest.raises(forms.FormErrors) as caught:
+        forms.read_form("update", read_inputs(bad), no="OP000001", locale="it", today=today)
+    assert set(caught.value.errors) == {"value", "chances", "date"}
+    assert caught.value.errors["chances"] == "Un numero intero da 1 a 100."
+    again = valid_card(
+        form_card(forms.update_form(fresh), "it", values=read_inputs(bad), errors=caught.value.errors)
+    )
+    for name in ("value", "chances", "date"):
+        assert runs_text(after(again, name)) == "⚠ " + caught.value.errors[name]
+    assert next(b for b in inputs(again) if b["id"] == "field_value")["value"] == "lots"
+    # New: the owner is a salesperson's code (Teams offers the people by code).
+    people = await service.salespeople()
+    new_card = form_card(forms.new_form(await service.cycles_for_new(), people=people), "en")
+    typed = {
+        "contact": "CT000002",
+        "description": "Desks",
+        "cycle": "NEW",
+        "owner": "PS",
+        "close": "2027-01-31",
+    }
+    command = forms.read_form(
+        "new", read_inputs(submitted(new_card, {**typed, "value": "20k"})), locale="en", today=today
+    )
+    assert isinstance(command, grammar.NewOpportunity)
+    assert (command.owner, command.priority, str(command.value)) == ("PS", "normal", "20000")
+    reply = await bot.run(command, Context(seeded.jo))
+    assert not isinstance(reply, ErrorReply), reply

@@ -9,15 +9,18 @@ under the input it concerns.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from oppbot import grammar
 from oppbot.domain.actions import MAX_DESCRIPTION, MAX_QUOTE_REF, MAX_REASON
 from oppbot.domain.model import Contact, SalesCycle, Salesperson
+from oppbot.grammar.values import parse_chances
 from oppbot.replies.build import card_title, stage_value
 from oppbot.replies.document import Choice
+from oppbot.replies.i18n import t
 from oppbot.replies.parts import Msg, Phrase, msg, phrase
 from oppbot.service.views import OpportunityView
 
@@ -256,3 +259,103 @@ def form_for(
     if kind == "quote":
         return quote_form(view)
     return close_form(view, codes, won=kind == "win")
+
+
+# --- reading a submitted form -----------------------------------------------------------------------------
+class FormErrors(Exception):
+    """Values a form can't take, each told under its field (field name → message)."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(errors)
+        self.errors = errors
+
+
+class _Reader:
+    """Typed reads of submitted values; a bad one is remembered as that field's error."""
+
+    def __init__(self, values: Mapping[str, str], locale: str, today: date, currency: str | None) -> None:
+        self.values, self.locale, self.today, self.currency = values, locale, today, currency
+        self.errors: dict[str, str] = {}
+
+    def text(self, name: str) -> str | None:
+        value = self.values.get(name)
+        return value.strip() if value is not None and value.strip() else None
+
+    def money(self, name: str) -> Decimal | None:
+        raw = self.text(name)
+        try:
+            return grammar.parse_money(raw, self.locale, self.currency) if raw else None
+        except grammar.ParseError as exc:
+            self.errors[name] = exc.message(self.locale)
+            return None
+
+    def chances(self) -> int | None:
+        raw = self.text("chances")
+        try:
+            return parse_chances(raw) if raw else None
+        except grammar.ParseError:
+            self.errors["chances"] = t(self.locale, "form_bad_number")
+            return None
+
+    def date(self, name: str) -> date | None:
+        """Date inputs send ISO dates; anything else is read as chat reads it, or told "not a date"."""
+        raw = self.text(name)
+        try:
+            return grammar.parse_date(raw, self.today, self.locale) if raw else None
+        except grammar.ParseError as exc:
+            self.errors[name] = exc.message(self.locale)
+            return None
+
+
+def read_form(
+    kind: str,
+    values: Mapping[str, str],
+    *,
+    no: str = "",
+    locale: str,
+    today: date,
+    currency: str | None = None,
+) -> grammar.Command:
+    """The grammar command a submitted form stands for (the one the typed command would build), from
+    its values by field name (`owner`: a salesperson's code, which the surface resolves). Bad values
+    raise FormErrors, all of them at once."""
+    r = _Reader(values, locale, today, currency)
+    command: grammar.Command
+    if kind == "update":
+        command = grammar.Move(
+            action="update",
+            no=no,
+            value=r.money("value"),
+            chances=r.chances(),
+            close=r.date("close"),
+            to_stage=None,
+            date=r.date("date"),
+        )
+    elif kind == "quote":
+        command = grammar.SetQuote(no=no, reference=r.text("quote"))
+    elif kind in ("win", "lose"):
+        command = grammar.CloseOpportunity(
+            no=no,
+            won=kind == "win",
+            code=r.text("code"),
+            reason=r.text("reason"),
+            amount=r.money("amount") if kind == "win" else None,
+            date=r.date("date"),
+        )
+    elif kind == "new":
+        command = grammar.NewOpportunity(
+            contact=r.text("contact") or "",
+            description=r.text("description") or "",
+            value=r.money("value"),
+            cycle=r.text("cycle"),
+            close=r.date("close"),
+            chances=r.chances(),
+            owner=r.text("owner"),
+            priority=r.text("priority"),
+            start=True,
+        )
+    else:
+        raise ValueError(f"no form {kind!r}")
+    if r.errors:
+        raise FormErrors(r.errors)
+    return command

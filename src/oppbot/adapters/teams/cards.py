@@ -267,20 +267,21 @@ def fit(
     tail: list[dict[str, Any]],
     f: Formatter,
     limit: int = MAX_BYTES,
+    **extra: Any,
 ) -> dict[str, Any]:
     """The card within Teams' limit: all of `head` and `tail` (a total, a pager, a footnote) and as
     many of the `middle` elements as fit, then `…` where the rest was."""
-    whole = new_card([*head, *middle, *tail], f)
+    whole = new_card([*head, *middle, *tail], f, **extra)
     if card_bytes(whole) <= limit:
         return whole
     low, high = 0, len(middle)  # the most elements that fit lies in [low, high)
     while high - low > 1:
         mid = (low + high) // 2
-        if card_bytes(new_card([*head, *middle[:mid], ELLIPSIS, *tail], f)) <= limit:
+        if card_bytes(new_card([*head, *middle[:mid], ELLIPSIS, *tail], f, **extra)) <= limit:
             low = mid
         else:
             high = mid
-    return new_card([*head, *middle[:low], ELLIPSIS, *tail], f)
+    return new_card([*head, *middle[:low], ELLIPSIS, *tail], f, **extra)
 
 
 def listing_card(listing: Listing, f: Formatter) -> dict[str, Any]:
@@ -320,11 +321,10 @@ def table_card(table: Table, f: Formatter) -> dict[str, Any]:
 
 
 def opportunity_card(card: Card, f: Formatter, *, before: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
-    """An opportunity's card; its `refresh` asks for the fresh card (with_refresh says for whom)."""
-    out = new_card(
-        [*before, *card_body(card, f)], f, refresh={"action": refresh_action(card.no, card.version)}
-    )
-    return out if card_bytes(out) <= MAX_BYTES else fit([], out["body"], [], f)
+    """An opportunity's card; its `refresh` asks for the fresh card (with_refresh says for whom).
+    Only a refusal echoing pages of text could make it too long: its last elements give way."""
+    refresh = {"action": refresh_action(card.no, card.version)}
+    return fit([], [*before, *card_body(card, f)], [], f, refresh=refresh)
 
 
 def error_lines(error: Error, f: Formatter) -> list[dict[str, Any]]:
