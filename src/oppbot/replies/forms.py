@@ -4,7 +4,8 @@ Which forms exist, their fields in order, each field's kind, label (a catalog ke
 required, its choices and its initial value live here; Slack's modals (adapters.slack.modal_views)
 and Teams' cards (adapters.teams.forms) only map a `Form` to their own inputs. A field's `name` is
 the input's id on every surface and the `DomainError.field` a refusal names, so an error lands
-under the input it concerns.
+under the input it concerns. `read_form` turns the submitted values back into the grammar command the
+typed words would make, for every surface alike.
 """
 
 from __future__ import annotations
