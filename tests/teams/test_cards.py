@@ -14,6 +14,7 @@ import pytest
 
 from oppbot import grammar
 from oppbot.adapters.teams.cards import (
+    ELLIPSIS,
     HISTORY_PAGE,
     LIST_PAGE,
     MAX_BYTES,
@@ -21,12 +22,13 @@ from oppbot.adapters.teams.cards import (
     card_bytes,
     document_card,
     reply_card,
+    row_block,
     with_refresh,
 )
 from oppbot.bot import Bot, Context
 from oppbot.replies.build import Paging, card_document, document
 from oppbot.replies.codec import card_value, page_value, parse_card_value, parse_page_value
-from oppbot.replies.document import Document, Error, Listing
+from oppbot.replies.document import Document, Error, Listing, Table
 from oppbot.replies.format import Formatter
 from oppbot.replies.model import ErrorReply, Reply
 from oppbot.service.opportunities import OpportunityService
@@ -225,11 +227,51 @@ def test_the_longest_replies_fit_in_one_message(name: str) -> None:
     if name == "list":  # 20 of 100; the command is too long for an action's data: no More
         assert "Showing 1–20 of 100" in text and not [a for a in executes(card) if a["verb"] == "more"]
         assert len([a for a in executes(card) if a["verb"] == "show"]) == LIST_PAGE
-    if name in ("pipeline", "stats", "cycles", "contacts"):  # cut to the limit, and said so
-        assert card["body"][-1]["type"] == "TextBlock" or "…" in text
-        assert card_bytes(card) > MAX_BYTES * 0.9  # as much as fits, not a token
-    if name == "pipeline":  # the total stays, last
-        assert "".join(r["text"] for r in card["body"][-1]["inlines"]).startswith("Σ 40 open")
+    if name in ("pipeline", "stats", "cycles", "contacts"):  # too long: a page, and a More action
+        (more,) = [a for a in executes(card) if a["verb"] == "more"]
+        assert parse_page_value(more["data"]["value"]) == (source, 1) and more["title"] == "More"
+        assert "Showing 1–" in text
+        cut = valid_card(document_card(document(reply), "en"))  # no command to re-run: cut, said so
+        assert {"type": "TextBlock", "text": "…", "isSubtle": True} in cut["body"]
+        assert card_bytes(cut) > MAX_BYTES * 0.9  # as much as fits, not a token
+    if name == "pipeline":  # the total stays, right before the pager
+        at = next(i for i, b in enumerate(card["body"]) if "Showing" in card_text({"b": b}))
+        assert card_text({"b": card["body"][at - 1]}).startswith("Σ 40 open")
+
+
+@pytest.mark.parametrize("name", ["pipeline", "stats", "cycles", "contacts"])
+def test_a_long_table_comes_a_page_at_a_time_and_every_row_once(name: str) -> None:
+    """Following the More actions from the first page to the last shows every row once, in order."""
+    reply = huge_replies()[name]
+    doc = document(reply)
+    assert isinstance(doc, Table)
+    expected = [row_block(r, EN) for r in doc.rows]
+    total = expected.pop() if name == "pipeline" else None  # on every page
+    shown: list[dict[str, Any]] = []
+    page = 0
+    while True:
+        card = valid_card(reply_card(reply, "en", source=name, page=page))
+        assert ELLIPSIS not in card["body"]  # paged, not cut
+        rows = [b for b in card["body"] if b.get("spacing") in ("None", "Small")]
+        if total is not None:
+            assert rows.pop() == total
+        shown += rows
+        moves = {
+            a["title"]: parse_page_value(a["data"]["value"]) for a in executes(card) if a["verb"] == "more"
+        }
+        assert moves.get("← Previous") == ((name, page - 1) if page else None)
+        if "More" not in moves:
+            break
+        assert moves["More"] == (name, page + 1)
+        page += 1
+        assert f"Showing {len(shown) + 1}–" in card_text(
+            valid_card(reply_card(reply, "en", source=name, page=page))
+        )
+    assert page >= 1 and shown == expected
+    # A page past the end shows the last one.
+    assert reply_card(reply, "en", source=name, page=page + 50) == reply_card(
+        reply, "en", source=name, page=page
+    )
 
 
 def test_app_home_like_pages_page_by_number() -> None:

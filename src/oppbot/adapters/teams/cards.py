@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from oppbot.replies.build import Paging, document
-from oppbot.replies.codec import card_value, parse_card_value
+from oppbot.replies.codec import card_value, page_value, parse_card_value
 from oppbot.replies.document import (
     Action,
     Card,
@@ -299,25 +299,76 @@ def listing_card(listing: Listing, f: Formatter) -> dict[str, Any]:
     return fit(head, middle, tail, f)
 
 
-def table_card(table: Table, f: Formatter) -> dict[str, Any]:
-    """The title, each section's rows (the last section, a total, always shown), pager, footnote."""
+def _size(element: dict[str, Any]) -> int:
+    return card_bytes(element) + 2  # and the comma before it
+
+
+def _pages(
+    fixed: int, units: Sequence[list[dict[str, Any]]], opens: Sequence[bool], limit: int = MAX_BYTES
+) -> list[tuple[int, int]]:
+    """`units` (a row with its section's title when it opens one) packed into pages, each within
+    `limit` beside `fixed` bytes of title, total, pager and footnote: (start, end) of each page. A
+    page breaks before a row that `opens` a group (a cycle before its stages) where it can."""
+    budget = limit - fixed
+    costs = [sum(_size(e) for e in unit) for unit in units]
+    pages: list[tuple[int, int]] = []
+    start, size, group = 0, 0, 0
+    for i, cost in enumerate(costs):
+        if opens[i]:
+            group = i
+        if i > start and size + cost > budget:
+            cut = group if start < group < i else i
+            pages.append((start, cut))
+            start, size = cut, sum(costs[cut:i])
+        size += cost
+    pages.append((start, len(units)))
+    return pages
+
+
+def table_card(table: Table, f: Formatter, *, source: str | None = None, page: int = 0) -> dict[str, Any]:
+    """The title, each section's rows (the last section, a total, always shown), pager, footnote.
+    Too long for one message and with the command's `source` known: a page of rows, and actions to
+    the pages around it (a More action re-runs the command for its page); else cut with `…`."""
     head = [line(n, f) for n in table.notices] + [title_line(table.title, f)]
     if not table.sections and table.empty:
         head.append(line(table.empty, f))
-    sections = [
-        [*([line(s.title, f, weight="Bolder", extra={"spacing": "Medium"})] if s.title else [])]
-        + [row_block(r, f) for r in s.rows]
-        for s in table.sections
-    ]
+    units: list[list[dict[str, Any]]] = []
+    opens: list[bool] = []
+    for s in table.sections:
+        title = [line(s.title, f, weight="Bolder", extra={"spacing": "Medium"})] if s.title else []
+        units += [[*(title if i == 0 else []), row_block(r, f)] for i, r in enumerate(s.rows)]
+        opens += [i == 0 or r.level == 0 for i, r in enumerate(s.rows)]
+        if not s.rows and title:
+            units.append(title)
+            opens.append(True)
     # A last section of one row is a total: it stays however many rows before it must go.
     total = len(table.sections) > 1 and len(table.sections[-1].rows) == 1
-    middle = [b for s in (sections[:-1] if total else sections) for b in s]
-    tail = sections[-1] if total else []
-    if table.pager:
-        tail += pager_blocks(table.pager, f)
-    if table.footnote:
-        tail.append(subtle(table.footnote, f))
-    return fit(head, middle, tail, f)
+    kept, rows = (units[-1], units[:-1]) if total else ([], units)
+    opens = opens[: len(rows)]
+    footnote = [subtle(table.footnote, f)] if table.footnote else []
+    pager = pager_blocks(table.pager, f) if table.pager else []
+    middle = [e for unit in rows for e in unit]
+    whole = new_card([*head, *middle, *kept, *pager, *footnote], f)
+    if card_bytes(whole) <= MAX_BYTES or table.pager or source is None:
+        return fit(head, middle, [*kept, *pager, *footnote], f)
+    # Room for the fixed parts and the widest pager (both moves); the rows share what is left.
+    widest = Pager(
+        len(rows), len(rows), len(rows), _move(source, 0, "page_previous"), _move(source, 1, "more")
+    )
+    fixed = card_bytes(new_card([*head, *kept, *pager_blocks(widest, f), *footnote], f)) + 64
+    pages = _pages(fixed, rows, opens)
+    at = min(max(page, 0), len(pages) - 1)
+    start, end = pages[at]
+    previous = _move(source, at - 1, "page_previous") if at > 0 else None
+    ahead = _move(source, at + 1, "more") if at + 1 < len(pages) else None
+    moves = pager_blocks(Pager(start, end, len(rows), previous, ahead), f)
+    return fit(head, [e for unit in rows[start:end] for e in unit], [*kept, *moves, *footnote], f)
+
+
+def _move(source: str, page: int, label: str) -> Action | None:
+    """An action to another page of a table: the command again (`more`), asking for that page."""
+    value = page_value(source, page)
+    return Action("more", msg(label), value) if value is not None else None
 
 
 def opportunity_card(card: Card, f: Formatter, *, before: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
@@ -337,8 +388,9 @@ def error_lines(error: Error, f: Formatter) -> list[dict[str, Any]]:
     return [rich(inlines)]
 
 
-def render_card(doc: Document, f: Formatter) -> dict[str, Any]:
-    """Any document as one Adaptive Card 1.5 (a dict, ready to be an attachment's `content`)."""
+def render_card(doc: Document, f: Formatter, *, source: str | None = None, page: int = 0) -> dict[str, Any]:
+    """Any document as one Adaptive Card 1.5 (a dict, ready to be an attachment's `content`).
+    `source`, the command text, lets a table too long for one message come a page at a time."""
     match doc:
         case Card():
             return opportunity_card(doc, f)
@@ -351,13 +403,13 @@ def render_card(doc: Document, f: Formatter) -> dict[str, Any]:
         case Listing():
             return listing_card(doc, f)
         case Table():
-            return table_card(doc, f)
+            return table_card(doc, f, source=source, page=page)
     raise AssertionError(f"unhandled document {doc!r}")
 
 
 def document_card(doc: Document, locale: str, *, currency: str = DEFAULT_CURRENCY) -> dict[str, Any]:
     """Any reply document → one Adaptive Card 1.5 JSON dict for a reader of `locale` (amounts in
-    `currency`, the one oppbot runs in: the service's)."""
+    `currency`, the one oppbot runs in: the service's). What exceeds Teams' limit is cut, with `…`."""
     return render_card(doc, Formatter(locale, currency))
 
 
@@ -368,12 +420,12 @@ def reply_card(
     currency: str = DEFAULT_CURRENCY,
     source: str | None = None,
     page: int = 0,
-    paging: Paging | None = None,
 ) -> dict[str, Any]:
-    """A reply as Teams shows it: long lists and histories a page at a time (`source` is the command
-    text a More action runs again, with `page`)."""
-    paging = paging or Paging(page=page, list_size=LIST_PAGE, history_size=HISTORY_PAGE, source=source)
-    return document_card(document(reply, paging), locale, currency=currency)
+    """A reply as Teams shows it: long lists, histories and tables a page at a time; `source` is the
+    command text a More action runs again, `page` the page it asked for (replies.codec.page_value)."""
+    paging = Paging(page=page, list_size=LIST_PAGE, history_size=HISTORY_PAGE, source=source)
+    f = Formatter(locale, currency)
+    return render_card(document(reply, paging), f, source=source, page=page)
 
 
 def attachment(card: dict[str, Any]) -> dict[str, Any]:
