@@ -3,9 +3,12 @@ Adaptive Cards 1.5, and a refusal shown under its field with what was typed kept
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from oppbot import grammar
 from oppbot.adapters.slack.modal_views import Meta, close_modal, new_modal, quote_modal, update_modal
@@ -284,3 +287,21 @@ async def test_a_submitted_form_runs_the_command_chat_would(
     assert (command.owner, command.priority, str(command.value)) == ("PS", "normal", "20000")
     reply = await bot.run(command, Context(seeded.jo))
     assert not isinstance(reply, ErrorReply), reply
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    kind=st.sampled_from(forms.KINDS),
+    values=st.dictionaries(st.sampled_from(sorted(forms.LABELS)), st.text(max_size=40), max_size=8),
+    locale=st.sampled_from(["en", "it"]),
+)
+def test_any_submitted_values_make_a_command_or_field_errors(
+    kind: str, values: dict[str, str], locale: str
+) -> None:
+    """Whatever a person types into a form (or a forged submission carries): a command, or each bad
+    value named under a field the form shows."""
+    try:
+        forms.read_form(kind, values, no="OP000001", locale=locale, today=date(2026, 10, 1), currency="EUR")
+    except forms.FormErrors as exc:
+        assert exc.errors and set(exc.errors) <= set(forms.LABELS)
+        assert all(isinstance(m, str) and m for m in exc.errors.values())
