@@ -8,6 +8,7 @@ The documents come from the real builders (replies.build) on the real Bot over t
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -28,13 +29,15 @@ from oppbot.adapters.teams.cards import (
 from oppbot.bot import Bot, Context
 from oppbot.replies.build import Paging, card_document, document
 from oppbot.replies.codec import card_value, page_value, parse_card_value, parse_page_value
-from oppbot.replies.document import Document, Error, Listing, Table
+from oppbot.replies.document import Document, Error, Listing, Report, Table
 from oppbot.replies.format import Formatter
 from oppbot.replies.model import ErrorReply, Reply
+from oppbot.service.digests import DigestService
 from oppbot.service.opportunities import OpportunityService
 from oppbot.service.setup import load_demo
-from tests.dbfixtures import People
+from tests.dbfixtures import Clock, People
 from tests.replies.test_document import contents, every_reply, huge_replies, norm
+from tests.service.dataset import build_dataset
 from tests.teams.validate import card_text, of_type, valid_card
 
 EN, IT = Formatter("en", "EUR"), Formatter("it", "EUR")
@@ -326,3 +329,23 @@ async def test_a_channel_card_refreshes_for_up_to_60_viewers(
     assert "refresh" in card and "userIds" not in card["refresh"]  # the original is left as it was
     listing = document_card(document(huge_replies()["help"]), "en")
     assert with_refresh(listing, ids) == listing  # nothing to refresh on a table
+
+
+# --- a digest (a Report: several documents under one title) -----------------------------------------------
+async def test_a_digest_is_one_card_with_each_part(
+    service: OpportunityService, clock: Clock, seeded: People
+) -> None:
+    await build_dataset(service, clock, seeded)
+    clock.set(date(2026, 11, 4))
+    direct = await DigestService(service).build("JO", since=None, now=datetime(2026, 11, 5, 12, tzinfo=UTC))
+    report = direct.document
+    assert isinstance(report, Report) and len(report.parts) > 2
+    for f in (EN, IT):
+        card = valid_card(document_card(report, f.locale))
+        text = norm(card_text(card))
+        assert text.startswith(norm(f.say(report.title)))
+        for part in report.parts:
+            for piece in contents(part, f):
+                assert norm(piece) in text, piece
+        separated = [b for b in card["body"] if b.get("separator")]
+        assert len(separated) >= len(report.parts)

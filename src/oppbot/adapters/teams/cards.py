@@ -28,6 +28,7 @@ from oppbot.replies.document import (
     Note,
     Notice,
     Pager,
+    Report,
     Row,
     Table,
 )
@@ -388,6 +389,17 @@ def error_lines(error: Error, f: Formatter) -> list[dict[str, Any]]:
     return [rich(inlines)]
 
 
+def report_card(report: Report, f: Formatter) -> dict[str, Any]:
+    """The title, then each part as its own card would show it (its title, pager and footnote),
+    separated; within the limit, the last parts' last elements give way first."""
+    parts: list[dict[str, Any]] = []
+    for part in report.parts:
+        body = render_card(part, f)["body"]
+        if body:
+            parts += [{**body[0], "separator": True, "spacing": "Large"}, *body[1:]]
+    return fit([title_line(report.title, f)], parts, [], f)
+
+
 def render_card(doc: Document, f: Formatter, *, source: str | None = None, page: int = 0) -> dict[str, Any]:
     """Any document as one Adaptive Card 1.5 (a dict, ready to be an attachment's `content`).
     `source`, the command text, lets a table too long for one message come a page at a time."""
@@ -404,6 +416,8 @@ def render_card(doc: Document, f: Formatter, *, source: str | None = None, page:
             return listing_card(doc, f)
         case Table():
             return table_card(doc, f, source=source, page=page)
+        case Report():
+            return report_card(doc, f)
     raise AssertionError(f"unhandled document {doc!r}")
 
 
