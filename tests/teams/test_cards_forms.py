@@ -209,6 +209,7 @@ async def test_a_refusal_is_shown_under_its_field_with_the_inputs_kept(
     assert runs_text(after(card, "chances")) == "⚠ A whole number from 1 to 100."
     assert runs_text(after(card, "close")) == "⚠ Not a date."
     assert "value" not in next(b for b in inputs(card) if b["id"] == "field_chances")  # not a number
+    assert "value" not in next(b for b in inputs(card) if b["id"] == "field_value")  # cleared: stays so
 
 
 async def test_a_close_refusal_lands_under_its_field(service: OpportunityService, seeded: People) -> None:

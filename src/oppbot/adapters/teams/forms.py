@@ -101,9 +101,10 @@ def form_card(
     errors: Mapping[str, str] | None = None,
     error: Error | None = None,
 ) -> dict[str, Any]:
-    """One form as a card. `values` (by field name) replace the initial ones: a refused submission
-    keeps what was typed. `errors` (field → message) and `error` (a refusal document, shown under the
-    field it names, else under the form's main field) are shown in red under their inputs."""
+    """One form as a card. `values` (by field name, as read_inputs gives them), when given, replace
+    the initial ones: a refused submission keeps what was typed, and what was cleared stays empty.
+    `errors` (field → message) and `error` (a refusal document: under the field it names, else under
+    the form's main field) are shown in red under their inputs."""
     f = Formatter(locale, currency)
     shown = {form.error_field(name): message for name, message in (errors or {}).items()}
     if error is not None:
@@ -114,7 +115,7 @@ def form_card(
     for field in form.fields:
         if field.kind == forms.CHOICE and not field.choices:
             continue
-        value = (values or {}).get(field.name, field.initial)
+        value = values.get(field.name) if values is not None else field.initial
         body.append(field_input(field, f, value))
         if field.hint:
             body.append(subtle(field.hint, f))
