@@ -17,7 +17,6 @@ from oppbot.grammar.usage import USAGE
 
 PLACEHOLDER_ID = "00000000-0000-0000-0000-000000000000"
 ICONS = ("color.png", "outline.png")
-FILES = ("manifest.json", *ICONS)
 # Teams' limits on a command list (manifest schema): 10 commands, a title of 32, a description of 128.
 MAX_COMMANDS = 10
 MAX_DESCRIPTION = 128
