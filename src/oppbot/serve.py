@@ -22,6 +22,10 @@ def adapter_mounts(settings: Settings) -> list[Mount]:
         from oppbot.adapters.slack import mount_slack
 
         mounts.append(mount_slack)
+    if settings.teams_configured:
+        from oppbot.adapters.teams import mount_teams
+
+        mounts.append(mount_teams)
     return mounts
 
 

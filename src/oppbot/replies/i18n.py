@@ -206,6 +206,8 @@ EN: dict[str, str] = {
     "list_stalled": "⚠ Stalled ({count}), most overdue first",
     "list_others": "The others ({count})",
     "team_pipeline": "Team pipeline",
+    # Teams (adapters.teams)
+    "action_unavailable": "That button does nothing here (yet): type the command instead, e.g. `help`.",
 }
 
 IT: dict[str, str] = {
@@ -402,6 +404,8 @@ IT: dict[str, str] = {
     "list_stalled": "⚠ Ferme ({count}), le più in ritardo prima",
     "list_others": "Le altre ({count})",
     "team_pipeline": "Pipeline del team",
+    # Teams (adapters.teams)
+    "action_unavailable": "Questo pulsante qui non fa (ancora) nulla: scrivi il comando, ad es. `aiuto`.",
 }
 
 CATALOGS = {"en": EN, "it": IT}

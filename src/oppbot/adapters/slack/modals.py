@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -18,7 +17,7 @@ from oppbot.adapters.slack.labels import label
 from oppbot.adapters.slack.messages import render_message
 from oppbot.adapters.slack.modal_views import CALLBACKS, CONTACT_ACTION, MAIN_BLOCK, Meta, state_value
 from oppbot.adapters.slack.support import Acker, SlackDeps, send_to_url, team_of
-from oppbot.grammar.values import parse_chances
+from oppbot.replies.form_input import FieldErrors, FormInput, form_command
 from oppbot.replies.i18n import t
 from oppbot.replies.model import CardReply, ErrorReply, Reply
 from oppbot.replies.text import outcome
@@ -27,97 +26,33 @@ log = logging.getLogger(__name__)
 MAX_OPTIONS = 100
 
 
-class FieldErrors(Exception):
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__(errors)
-        self.errors = errors
-
-
-class Fields:
-    """Typed reads of a submitted modal; a bad value is remembered as that field's error."""
+class Fields(FormInput):
+    """A submitted modal's inputs (its blocks are named as the form's inputs), read as every form is."""
 
     def __init__(self, values: dict[str, Any], who: Who, today: date) -> None:
-        self.values, self.who, self.today, self.errors = values, who, today, dict[str, str]()
-
-    def text(self, block: str) -> str | None:
-        return state_value(self.values, block)
-
-    def money(self, block: str) -> Decimal | None:
-        raw = self.text(block)
-        try:
-            return grammar.parse_money(raw, self.who.locale, self.who.f.currency) if raw else None
-        except grammar.ParseError as exc:
-            self.errors[block] = exc.message(self.who.locale)
-            return None
-
-    def chances(self) -> int | None:
-        raw = self.text("chances")
-        try:
-            return parse_chances(raw) if raw else None
-        except grammar.ParseError:
-            self.errors["chances"] = label(self.who.locale, "bad_number")
-            return None
-
-    def date(self, block: str) -> date | None:
-        """A date picker sends ISO dates; anything else is told "not a date" under its field, as in chat."""
-        raw = self.text(block)
-        try:
-            return grammar.parse_date(raw, self.today, self.who.locale) if raw else None
-        except grammar.ParseError as exc:
-            self.errors[block] = exc.message(self.who.locale)
-            return None
-
-    def check(self) -> None:
-        if self.errors:
-            raise FieldErrors(self.errors)
+        blocks = {block: state_value(values, block) for block in values}
+        super().__init__(
+            blocks,
+            locale=who.locale,
+            currency=who.f.currency,
+            today=today,
+            bad_chances=label(who.locale, "bad_number"),
+        )
+        self.who = who
 
 
 async def build_command(
     kind: str, fields: Fields, meta: Meta, deps: SlackDeps, client: AsyncWebClient
 ) -> grammar.Command:
     """The grammar command a modal stands for (the same one a typed `/opp …` would build)."""
-    if kind == "update":
-        cmd: grammar.Command = grammar.Move(
-            action="update",
-            no=meta.no,
-            value=fields.money("value"),
-            chances=fields.chances(),
-            close=fields.date("close"),
-            to_stage=None,
-            date=fields.date("date"),
-        )
-    elif kind == "quote":
-        cmd = grammar.SetQuote(no=meta.no, reference=fields.text("quote"))
-    elif kind in ("win", "lose"):
-        cmd = grammar.CloseOpportunity(
-            no=meta.no,
-            won=kind == "win",
-            code=fields.text("code"),
-            reason=fields.text("reason"),
-            amount=fields.money("amount") if kind == "win" else None,
-            date=fields.date("date"),
-        )
-    else:
-        owner = None
-        if user := fields.text("owner"):
-            person = await deps.identities.salesperson_of(client, fields.who.team_id, user)
-            if person is None:
-                fields.errors["owner"] = label(fields.who.locale, "unknown_owner")
-            else:
-                owner = person.code
-        cmd = grammar.NewOpportunity(
-            contact=fields.text("contact") or "",
-            description=fields.text("description") or "",
-            value=fields.money("value"),
-            cycle=fields.text("cycle"),
-            close=fields.date("close"),
-            chances=fields.chances(),
-            owner=owner,
-            priority=fields.text("priority"),
-            start=True,
-        )
-    fields.check()
-    return cmd
+    owner = None
+    if kind == "new" and (user := fields.text("owner")):
+        person = await deps.identities.salesperson_of(client, fields.who.team_id, user)
+        if person is None:
+            fields.errors["owner"] = label(fields.who.locale, "unknown_owner")
+        else:
+            owner = person.code
+    return form_command(kind, fields, meta.no, owner=owner)
 
 
 async def deliver(deps: SlackDeps, client: AsyncWebClient, who: Who, meta: Meta, reply: Reply) -> None:

@@ -1,0 +1,125 @@
+"""Teams' side of what happens after a change and of writing first: live cards (every card the bot
+posts is recorded and redrawn in place with an activity update), channel feeds, and direct messages
+(reminders, digests) through the person's stored 1:1 conversation.
+
+A person who removed the bot answers 403: their conversation is marked unreachable (not retried
+until they write again). A 429 is waited out by the Outbox; a longer wait is handed back (RetryLater).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from oppbot.adapters.teams.activity import Incoming, card_message, channel_of
+from oppbot.adapters.teams.cards import document_card
+from oppbot.adapters.teams.outbound import Outbox
+from oppbot.adapters.teams.sdk import ConnectorError
+from oppbot.domain.feeds import FeedRule
+from oppbot.notify.port import Direct, RetryLater, Unreachable
+from oppbot.replies.build import card_document
+from oppbot.replies.document import Action, Group, Item, Listing
+from oppbot.replies.format import Formatter
+from oppbot.replies.parts import msg
+from oppbot.replies.text import render_document
+from oppbot.runtime import Runtime
+from oppbot.service.views import OpportunityView
+from oppbot.store.cards import PostedCard, PostedCards
+from oppbot.store.teams import ConversationRef, TeamsConversations
+
+log = logging.getLogger(__name__)
+PLATFORM = "teams"
+GONE = frozenset({403, 404})  # the message or the conversation is gone (or the bot was removed)
+
+
+class TeamsNotifier:
+    """Teams' CardPoster, FeedPoster and DirectNotifier; and where the listeners post their replies."""
+
+    platform = PLATFORM
+
+    def __init__(self, runtime: Runtime, outbox: Outbox) -> None:
+        self.runtime, self.outbox = runtime, outbox
+        self.cards = PostedCards(runtime.sessions)
+        self.conversations = TeamsConversations(runtime.sessions)
+        self._known: dict[str, ConversationRef] = {}
+
+    # --- conversation references ----------------------------------------------------------------------
+    async def remember(self, ref: ConversationRef) -> None:
+        """Store the reference when it is new or changed (not one write per message)."""
+        if self._known.get(ref.conversation_id) == ref:
+            return
+        await self.conversations.remember(ref)
+        self._known[ref.conversation_id] = ref
+
+    # --- replies ------------------------------------------------------------------------------------
+    async def say(self, act: Incoming, activity: dict[str, Any]) -> str | None:
+        """Post into the activity's conversation (its thread, in a channel); the new activity's id."""
+        try:
+            return await self.outbox.send(act.service_url, act.conversation_id, activity)
+        except ConnectorError as exc:
+            log.warning("Teams reply in %s not delivered: %s", act.conversation_id, exc)
+            return None
+
+    async def posted(self, act: Incoming, activity_id: str, view: OpportunityView, locale: str) -> None:
+        """A card message the bot posted: keep it live."""
+        await self.cards.record(
+            PLATFORM, act.tenant_id, act.conversation_id, activity_id, view.no, locale, view.opp.version
+        )
+
+    # --- live cards (CardPoster) ----------------------------------------------------------------------
+    async def refresh(self, card: PostedCard, view: OpportunityView) -> bool:
+        ref = await self.conversations.get(channel_of(card.channel)) or await self.conversations.get(
+            card.channel
+        )
+        if ref is None:
+            log.info("no Teams conversation %s known: card %s not refreshed", card.channel, card.no)
+            return True  # it may be learned again; keep the record
+        content = document_card(card_document(view), card.locale)
+        try:
+            await self.outbox.update(ref.service_url, card.channel, card.message_id, card_message(content))
+        except ConnectorError as exc:
+            if exc.status in GONE:
+                return False
+            raise
+        return True
+
+    # --- channel feeds (FeedPoster) -------------------------------------------------------------------
+    async def post(self, rule: FeedRule, line: str, no: str) -> None:
+        ref = await self.conversations.get(rule.where.channel)
+        if ref is None:
+            log.info("Teams feed channel %s unknown: line for %s not posted", rule.where.channel, no)
+            return
+        item = Item(no, (line,), False, Action("show", msg("action_show"), no))
+        doc = Listing(None, (Group(None, (item,)),), msg("list_empty"))
+        f = Formatter(rule.locale, self.runtime.service.currency)
+        try:
+            await self.outbox.send(ref.service_url, ref.conversation_id, card_message(
+                document_card(doc, rule.locale), render_document(doc, f)
+            ))  # fmt: skip
+        except ConnectorError as exc:  # the bot left the team, say: the feed stays until `feed off`
+            log.warning("Teams feed line for %s not posted in %s: %s", no, rule.where.channel, exc)
+
+    # --- direct messages (DirectNotifier) -------------------------------------------------------------
+    async def send(self, message: Direct) -> None:
+        ref = await self.conversations.personal_of(message.person)
+        if ref is None or ref.unreachable:
+            raise Unreachable(message.person)
+        locale = ref.locale or self.runtime.settings.locale
+        f = Formatter(locale, self.runtime.service.currency)
+        summary = render_document(message.document, f).split("\n", 1)[0]
+        activity = card_message(document_card(message.document, locale), summary)
+        try:
+            posted = await self.outbox.send(ref.service_url, ref.conversation_id, activity)
+        except ConnectorError as exc:
+            if exc.status == 403:  # removed the bot, or blocked it
+                await self.conversations.mark_unreachable(ref.conversation_id)
+                self._known.pop(ref.conversation_id, None)
+                raise Unreachable(message.person) from None
+            if exc.status == 429 or exc.status == 0 or exc.status >= 500:
+                raise RetryLater(exc.retry_after or 60.0) from None
+            raise
+        if message.live_no and posted:
+            view = await self.runtime.service.shared_card(message.live_no)
+            await self.cards.record(
+                PLATFORM, ref.tenant_id, ref.conversation_id, posted, view.no, locale, view.opp.version
+            )
