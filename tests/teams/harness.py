@@ -259,7 +259,9 @@ async def running_teams(
                     f"{url}/slack/events", SLACK_SECRET, response_url_for=fake_slack.response_url
                 )
             http = aiohttp.ClientSession()
-            harness = TeamsHarness(connector, keys, signer, runtime, clock, url, http, sender, fake_slack, app)
+            harness = TeamsHarness(
+                connector, keys, signer, runtime, clock, url, http, sender, fake_slack, app
+            )
             try:
                 yield harness
             finally:
@@ -272,4 +274,12 @@ async def running_teams(
 @pytest.fixture
 async def teams(tmp_path: Path) -> AsyncIterator[TeamsHarness]:
     async with running_teams(f"sqlite+aiosqlite:///{tmp_path}/oppbot.db") as harness:
+        yield harness
+
+
+@pytest.fixture
+async def teams_with_slack(fake_slack: FakeSlack, tmp_path: Path) -> AsyncIterator[TeamsHarness]:
+    """Teams and Slack in one server on one database."""
+    url = f"sqlite+aiosqlite:///{tmp_path}/oppbot.db"
+    async with running_teams(url, fake_slack=fake_slack) as harness:
         yield harness
