@@ -6,6 +6,7 @@ Re-export the fixtures from a test module: `from tests.teams.harness import team
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -149,6 +150,14 @@ class TeamsHarness:
         status, _ = await self.post(self.activity(text=text, user=user, **kwargs))
         assert status == 200
         return (await self.connector.wait_for("send", before + 1))[before]
+
+    async def kept_live(self, no: str, activity_id: str, timeout: float = 5.0) -> None:
+        """Wait until the bot has recorded the card it posted as `activity_id` (just after posting)."""
+        cards = self.adapter.notifier.cards
+        deadline = asyncio.get_running_loop().time() + timeout
+        while not any(c.message_id == activity_id for c in await cards.of_opportunity(no, older_than=2**31)):
+            assert asyncio.get_running_loop().time() < deadline, f"card {activity_id} never recorded"
+            await asyncio.sleep(0.02)
 
     async def click(
         self, verb: str, data: dict[str, Any], *, user: TeamsUser = AH, **kwargs: Any
