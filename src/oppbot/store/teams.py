@@ -10,7 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from oppbot.store.engine import WRITE
-from oppbot.store.orm import TeamsConversationRow
+from oppbot.store.orm import ChatIdentityRow, TeamsConversationRow
 
 PERSONAL = "personal"
 
@@ -103,3 +103,21 @@ class TeamsConversations:
                 .values(unreachable_at=datetime.now(UTC))
             )
             await session.commit()
+
+    async def aad_ids_of(self, code: str) -> list[str]:
+        """The person's Teams identities (AAD object ids), from the set-up file or a first message."""
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                sa.select(ChatIdentityRow.user_id)
+                .where(ChatIdentityRow.platform == "teams", ChatIdentityRow.salesperson_code == code)
+                .order_by(ChatIdentityRow.id)
+            )
+            return list(rows)
+
+    async def anchor(self) -> ConversationRef | None:
+        """Any known conversation: its Connector URL and tenant serve a new 1:1 chat too."""
+        async with self._sessions() as session:
+            row = await session.scalar(
+                sa.select(TeamsConversationRow).order_by(TeamsConversationRow.updated_at.desc()).limit(1)
+            )
+            return _ref(row) if row else None

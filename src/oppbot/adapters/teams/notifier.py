@@ -101,7 +101,9 @@ class TeamsNotifier:
 
     # --- direct messages (DirectNotifier) -------------------------------------------------------------
     async def send(self, message: Direct) -> None:
-        ref = await self.conversations.personal_of(message.person)
+        ref = await self.conversations.personal_of(message.person) or await self._open_personal(
+            message.person
+        )
         if ref is None or ref.unreachable:
             raise Unreachable(message.person)
         locale = ref.locale or self.runtime.settings.locale
@@ -118,8 +120,28 @@ class TeamsNotifier:
             if exc.status == 429 or exc.status == 0 or exc.status >= 500:
                 raise RetryLater(exc.retry_after or 60.0) from None
             raise
-        if message.live_no and posted:
+        if message.live_no and posted:  # a card kept live like any other
             view = await self.runtime.service.shared_card(message.live_no)
             await self.cards.record(
                 PLATFORM, ref.tenant_id, ref.conversation_id, posted, view.no, locale, view.opp.version
             )
+
+    async def _open_personal(self, person: str) -> ConversationRef | None:
+        """A 1:1 chat with someone who never wrote to the bot: created from their AAD object id (the
+        set-up file's `teams:`) in the tenant of a known conversation. None: not reachable in Teams."""
+        ids, anchor = await self.conversations.aad_ids_of(person), await self.conversations.anchor()
+        if not ids or anchor is None:
+            return None
+        try:
+            conversation_id = await self.outbox.sdk.create_personal(
+                anchor.service_url, anchor.tenant_id, ids[0]
+            )
+        except ConnectorError as exc:  # not in this tenant, or the app isn't installed for them
+            log.info("no Teams 1:1 chat with %s: %s", person, exc)
+            return None
+        ref = ConversationRef(
+            conversation_id, "personal", anchor.service_url, anchor.tenant_id, anchor.bot_id,
+            user_id=ids[0], aad_object_id=ids[0], salesperson_code=person,
+        )  # fmt: skip
+        await self.remember(ref)
+        return ref
