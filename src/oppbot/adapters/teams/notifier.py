@@ -9,6 +9,7 @@ until they write again). A 429 is waited out by the Outbox; a longer wait is han
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from oppbot.adapters.teams.activity import Incoming, card_message, channel_of
@@ -30,6 +31,7 @@ from oppbot.store.teams import ConversationRef, TeamsConversations
 log = logging.getLogger(__name__)
 PLATFORM = "teams"
 GONE = frozenset({403, 404})  # the message or the conversation is gone (or the bot was removed)
+REMEMBER_AGAIN = 300.0  # seconds: a reference seen again is stored again after this
 
 
 class TeamsNotifier:
@@ -41,15 +43,17 @@ class TeamsNotifier:
         self.runtime, self.outbox = runtime, outbox
         self.cards = PostedCards(runtime.sessions)
         self.conversations = TeamsConversations(runtime.sessions)
-        self._known: dict[str, ConversationRef] = {}
+        self._known: dict[str, tuple[ConversationRef, float]] = {}
 
     # --- conversation references ----------------------------------------------------------------------
     async def remember(self, ref: ConversationRef) -> None:
-        """Store the reference when it is new or changed (not one write per message)."""
-        if self._known.get(ref.conversation_id) == ref:
+        """Store the reference when it is new or changed, and again now and then (another replica may
+        have marked it unreachable meanwhile): not one write per message."""
+        known = self._known.get(ref.conversation_id)
+        if known is not None and known[0] == ref and time.monotonic() - known[1] < REMEMBER_AGAIN:
             return
         await self.conversations.remember(ref)
-        self._known[ref.conversation_id] = ref
+        self._known[ref.conversation_id] = (ref, time.monotonic())
 
     # --- replies ------------------------------------------------------------------------------------
     async def say(self, act: Incoming, activity: dict[str, Any]) -> str | None:

@@ -99,6 +99,7 @@ class TeamsBot:
                 await self.on_message(act)
             except Exception:
                 log.exception("Teams message failed")
+                self.seen.forget(act.id)  # a retry runs it again (a committed change is claimed by key)
                 self.outbox.later(self._apologize(act), "apology")
             return None
         if act.type == "invoke":
