@@ -28,7 +28,7 @@ from oppbot.server import Mount, build_app
 from oppbot.service.opportunities import OpportunityService
 from oppbot.service.uow import UnitOfWork
 from oppbot.store.engine import make_engine, make_sessionmaker, upgrade_database
-from tests.dbfixtures import Clock
+from tests.dbfixtures import Clock, DbTarget
 from tests.fakes.loopback import LoopbackServer
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_client import SlackRequestSender
@@ -155,7 +155,7 @@ class TeamsHarness:
         """Wait until the bot has recorded the card it posted as `activity_id` (just after posting)."""
         cards = self.adapter.notifier.cards
         deadline = asyncio.get_running_loop().time() + timeout
-        while not any(c.message_id == activity_id for c in await cards.of_opportunity(no, older_than=2**31)):
+        while not any(c.message_id == activity_id for c in await cards.of_opportunity(no, older_than=2**31 - 1)):
             assert asyncio.get_running_loop().time() < deadline, f"card {activity_id} never recorded"
             await asyncio.sleep(0.02)
 
@@ -291,4 +291,11 @@ async def teams_with_slack(fake_slack: FakeSlack, tmp_path: Path) -> AsyncIterat
     """Teams and Slack in one server on one database."""
     url = f"sqlite+aiosqlite:///{tmp_path}/oppbot.db"
     async with running_teams(url, fake_slack=fake_slack) as harness:
+        yield harness
+
+
+@pytest.fixture
+async def teams_on_db(db_target: DbTarget) -> AsyncIterator[TeamsHarness]:
+    """The same harness on the database db_target gives (SQLite and PostgreSQL)."""
+    async with running_teams(db_target.url, engine=db_target.new_engine()) as harness:
         yield harness

@@ -3,9 +3,11 @@ channel feeds, a person who removed the bot (403) marked unreachable, 429s hande
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 
-from oppbot.notify.port import Direct, RetryLater, Unreachable
+from oppbot.notify.port import Direct, Image, RetryLater, Unreachable
 from oppbot.replies.document import Note
 from tests.fakes.teams_connector import BOT_ID, TENANT
 from tests.teams.harness import AH, CHANNEL, JO, TeamsHarness, card_text
@@ -28,6 +30,20 @@ async def test_a_direct_message_goes_to_the_persons_chat(teams: TeamsHarness) ->
     sent = teams.connector.calls("send")[before]
     assert sent.conversation == "a:personal-annette"
     assert sent.card is not None and "OP000001 is stalled" in card_text(sent.card)
+
+
+async def test_a_direct_message_carries_its_pictures(teams: TeamsHarness) -> None:
+    await teams.say("list", user=AH)
+    png = b"\x89PNG\r\n\x1a\n" + b"0" * 32
+    await teams.adapter.notifier.send(
+        Direct("AH", _note("digest"), images=(Image("chart.png", "Chart", png),))
+    )
+    sent = teams.connector.calls("send")[-1]
+    pictures = [a for a in sent.activity["attachments"] if a["contentType"] == "image/png"]
+    assert pictures == [
+        {"contentType": "image/png", "name": "chart.png",
+         "contentUrl": "data:image/png;base64," + base64.b64encode(png).decode()}
+    ]  # fmt: skip
 
 
 async def test_a_direct_card_is_kept_live(teams: TeamsHarness) -> None:

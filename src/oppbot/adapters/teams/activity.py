@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import html
 import re
 from dataclasses import dataclass, field
@@ -112,6 +113,12 @@ def card_message(card: dict[str, Any], summary: str = "") -> dict[str, Any]:
     return activity
 
 
+def image_attachment(filename: str, png: bytes) -> dict[str, Any]:
+    """A picture sent inline (Teams shows base64 images in chats; a digest's chart is a few KB)."""
+    data = base64.b64encode(png).decode()
+    return {"contentType": "image/png", "contentUrl": f"data:image/png;base64,{data}", "name": filename}
+
+
 def text_message(text: str) -> dict[str, Any]:
     return {"type": "message", "text": text, "textFormat": "plain"}
 
@@ -119,8 +126,3 @@ def text_message(text: str) -> dict[str, Any]:
 def card_invoke_response(card: dict[str, Any]) -> dict[str, Any]:
     """The `adaptiveCard/action` answer: the card to show instead of the clicked one."""
     return {"statusCode": 200, "type": CARD_TYPE, "value": card}
-
-
-def message_invoke_response(text: str) -> dict[str, Any]:
-    """An `adaptiveCard/action` answer that leaves the card as it is and tells the clicker `text`."""
-    return {"statusCode": 200, "type": "application/vnd.microsoft.activity.message", "value": text}

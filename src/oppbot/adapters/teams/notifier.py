@@ -12,7 +12,7 @@ import logging
 import time
 from typing import Any
 
-from oppbot.adapters.teams.activity import Incoming, card_message, channel_of
+from oppbot.adapters.teams.activity import Incoming, card_message, channel_of, image_attachment
 from oppbot.adapters.teams.cards import document_card
 from oppbot.adapters.teams.outbound import Outbox
 from oppbot.adapters.teams.sdk import ConnectorError
@@ -114,6 +114,7 @@ class TeamsNotifier:
         f = Formatter(locale, self.runtime.service.currency)
         summary = render_document(message.document, f).split("\n", 1)[0]
         activity = card_message(document_card(message.document, locale), summary)
+        activity["attachments"] += [image_attachment(i.filename, i.png) for i in message.images]
         try:
             posted = await self.outbox.send(ref.service_url, ref.conversation_id, activity)
         except ConnectorError as exc:
