@@ -155,7 +155,9 @@ class TeamsHarness:
         """Wait until the bot has recorded the card it posted as `activity_id` (just after posting)."""
         cards = self.adapter.notifier.cards
         deadline = asyncio.get_running_loop().time() + timeout
-        while not any(c.message_id == activity_id for c in await cards.of_opportunity(no, older_than=2**31 - 1)):
+        while not any(
+            c.message_id == activity_id for c in await cards.of_opportunity(no, older_than=2**31 - 1)
+        ):
             assert asyncio.get_running_loop().time() < deadline, f"card {activity_id} never recorded"
             await asyncio.sleep(0.02)
 

@@ -117,3 +117,14 @@ async def test_a_channel_feed_posts_each_change(teams: TeamsHarness) -> None:
     line = [s for s in lines[before:] if s.conversation == CHANNEL]
     assert line and "OP000001" in line[0].text
     assert line[0].card is not None
+
+
+async def test_removing_the_bot_makes_the_person_unreachable(teams: TeamsHarness) -> None:
+    await teams.say("list", user=AH)
+    status, _ = await teams.post(teams.activity("installationUpdate", user=AH, action="remove"))
+    assert status == 200
+    with pytest.raises(Unreachable):
+        await teams.adapter.notifier.send(Direct("AH", _note("hello?")))
+    status, _ = await teams.post(teams.activity("installationUpdate", user=AH, action="add"))
+    await teams.adapter.notifier.send(Direct("AH", _note("welcome back")))
+    assert "welcome back" in teams.connector.calls("send")[-1].text

@@ -55,6 +55,10 @@ class TeamsNotifier:
         await self.conversations.remember(ref)
         self._known[ref.conversation_id] = (ref, time.monotonic())
 
+    async def unreachable(self, conversation_id: str) -> None:
+        await self.conversations.mark_unreachable(conversation_id)
+        self._known.pop(conversation_id, None)
+
     # --- replies ------------------------------------------------------------------------------------
     async def say(self, act: Incoming, activity: dict[str, Any]) -> str | None:
         """Post into the activity's conversation (its thread, in a channel); the new activity's id."""
@@ -119,8 +123,7 @@ class TeamsNotifier:
             posted = await self.outbox.send(ref.service_url, ref.conversation_id, activity)
         except ConnectorError as exc:
             if exc.status == 403:  # removed the bot, or blocked it
-                await self.conversations.mark_unreachable(ref.conversation_id)
-                self._known.pop(ref.conversation_id, None)
+                await self.unreachable(ref.conversation_id)
                 raise Unreachable(message.person) from None
             if exc.status == 429 or exc.status == 0 or exc.status >= 500:
                 raise RetryLater(exc.retry_after or 60.0) from None

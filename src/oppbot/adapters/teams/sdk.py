@@ -61,6 +61,7 @@ ALLOWED_ALGORITHMS = frozenset(AuthenticationConstants.ALLOWED_SIGNING_ALGORITHM
 
 FETCH_TIMEOUT = 5.0  # seconds for one metadata, keys or token request
 KEYS_REFRESH = 24 * 3600.0  # the SDK's own period
+CONNECTOR_TIMEOUT = 10  # seconds for one Connector call (a roster look-up waits on it)
 UNKNOWN_KID_REFRESH = 300.0  # an unknown kid looks again at most this often (key rollover)
 
 
@@ -368,6 +369,7 @@ class TeamsSdk:
         client = self._clients.get(service_url)
         if client is None:
             client = ConnectorClient(_TokenCredentials(self.tokens), base_url=service_url)
+            client.config.connection.timeout = CONNECTOR_TIMEOUT  # msrest's default is 100 s
             self._clients[service_url] = client
         return client
 

@@ -106,6 +106,10 @@ class TeamsBot:
             if act.name == "adaptiveCard/action":
                 return 200, await self.on_card_action(act)
             return 200, {}  # other invokes (task modules, link unfurls…) are not offered
+        if act.type == "installationUpdate" and str(act.raw.get("action") or "").startswith("remove"):
+            if act.personal:  # the person removed the bot: write to them no more until they add it again
+                await self.notifier.unreachable(act.conversation_id)
+            return None
         if act.type in ("conversationUpdate", "installationUpdate"):
             await self.remember(act, await self.identities.who(act) if act.personal else None)
         return None
