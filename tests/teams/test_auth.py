@@ -154,6 +154,11 @@ async def test_a_hanging_key_server_is_bounded(teams: TeamsHarness) -> None:
     status, _ = await teams.post(teams.activity(text=NEW))
     assert status == 503
     assert time.monotonic() - started < 2.5
+    asked = teams.keys.requests
+    started = time.monotonic()
+    status, _ = await teams.post(teams.activity(text=NEW))  # right after: not queued on the key server
+    assert status == 503 and time.monotonic() - started < 0.5
+    assert teams.keys.requests == asked
     assert teams.connector.sent == []
 
 

@@ -63,6 +63,7 @@ FETCH_TIMEOUT = 5.0  # seconds for one metadata, keys or token request
 KEYS_REFRESH = 24 * 3600.0  # the SDK's own period
 CONNECTOR_TIMEOUT = 10  # seconds for one Connector call (a roster look-up waits on it)
 UNKNOWN_KID_REFRESH = 300.0  # an unknown kid looks again at most this often (key rollover)
+NO_KEYS_RETRY = 5.0  # without any keys, a failed fetch is tried again after this
 
 
 class Unauthorized(Exception):
@@ -152,7 +153,11 @@ class KeyCache:
         """The key `key_id`; PermissionError when it is not one of the channel's (a bad token)."""
         if not key_id:
             raise PermissionError("token without a key id")
-        stale = not self.fetched_at or time.monotonic() - self.fetched_at > self.refresh_every
+        now = time.monotonic()
+        stale = not self.fetched_at or now - self.fetched_at > self.refresh_every
+        fetching = self._pending is not None and not self._pending.done()
+        if not self.keys and not fetching and now - self._tried_at < NO_KEYS_RETRY:
+            raise KeysUnavailable(self.url)  # the key server just failed: don't queue every request on it
         if stale and not await self.refresh() and not self.keys:
             raise KeysUnavailable(self.url)
         key = self.keys.get(key_id)
