@@ -98,7 +98,8 @@ async def test_start_and_jump_with_a_chosen_stage(teams: TeamsHarness) -> None:
 
 async def test_update_form_inputs_arrive_in_data(teams: TeamsHarness) -> None:
     data = _data(await _card(teams, "OP000001"), "update")
-    data.update({"value": "65k", "chances": "45", "close": "2027-01-31"})  # the form's inputs
+    # The form's submission: which form, and its inputs (`field_<name>`, as the cards branch names them).
+    data.update({"form": "update", "field_value": "65k", "field_chances": "45", "field_close": "2027-01-31"})
     card = _answer_card(await teams.click("update", data))
     assert "OP000001 updated" in card_text(card)
     assert "€65,000.00" in card_text(card)
@@ -106,7 +107,7 @@ async def test_update_form_inputs_arrive_in_data(teams: TeamsHarness) -> None:
 
 async def test_an_invalid_input_is_answered_under_its_field_and_nothing_is_saved(teams: TeamsHarness) -> None:
     data = _data(await _card(teams, "OP000001"), "update")
-    data.update({"value": "65k", "close": "banana"})
+    data.update({"form": "update", "field_value": "65k", "field_close": "banana"})
     answer = await teams.click("update", data)
     card = _answer_card(answer)
     assert "banana" in card_text(card)
@@ -119,21 +120,21 @@ async def test_an_invalid_input_is_answered_under_its_field_and_nothing_is_saved
 async def test_quote_win_and_lose_forms(teams: TeamsHarness) -> None:
     await teams.say("next OP000001")
     data = _data(await _card(teams, "OP000001"), "win")
-    data.update({"code": "PRICE_W", "amount": "48k", "reason": "Best price"})
+    data.update({"form": "win", "field_code": "PRICE_W", "field_amount": "48k", "field_reason": "Best price"})
     card = _answer_card(await teams.click("win", data))
     assert "won" in card_text(card)
     assert card_actions(card) == []  # closed: nothing more to do
     data = _data(await _card(teams, "OP000003"), "start")
     await teams.click("start", data)
     data = _data(await _card(teams, "OP000003"), "lose")
-    data.update({"code": "PRICE_L", "reason": "too expensive"})
+    data.update({"form": "lose", "field_code": "PRICE_L", "field_reason": "too expensive"})
     card = _answer_card(await teams.click("lose", data))
     assert "OP000003" in card_text(card) and "lost" in card_text(card).lower()
 
 
 async def test_a_domain_refusal_names_its_field(teams: TeamsHarness) -> None:
     data = _data(await _card(teams, "OP000001"), "win")
-    data.update({"code": "NO_SUCH_CODE"})
+    data.update({"code": "NO_SUCH_CODE"})  # plain input names work too
     card = _answer_card(await teams.click("win", data))
     assert "NO_SUCH_CODE" in card_text(card)
 
@@ -187,3 +188,14 @@ async def test_a_click_sent_twice_acts_once(teams: TeamsHarness) -> None:
     assert "moved to stage 2" in card_text(_answer_card(first[1]))
     assert "OP000001" in card_text(_answer_card(again[1]))
     assert await _stage(teams, "OP000001") == 2
+
+
+async def test_a_form_opens_only_for_who_may_change_the_opportunity(teams: TeamsHarness) -> None:
+    """The card's "Update…" (no inputs yet) asks for the form: refused to another rep at once, before
+    they fill anything in; the owner gets it (the cards branch renders the form there)."""
+    data = _data(await _card(teams, "OP000002", user=PS), "update")
+    card = _answer_card(await teams.click("update", data, user=AH))
+    assert "belongs to Peter Saddow" in card_text(card)
+    card = _answer_card(await teams.click("update", data, user=PS))
+    assert "belongs to" not in card_text(card) and "OP000002" in card_text(card)
+    assert await _stage(teams, "OP000002") == 1

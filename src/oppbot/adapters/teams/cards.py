@@ -1,5 +1,6 @@
 """PLACEHOLDER of the Adaptive Card renderer (the `cards` branch brings the real one; the merger
-replaces this file). The agreed interface: `document_card(doc, locale)` → one Adaptive Card 1.5.
+replaces this file). The agreed interface: `document_card(doc, locale)` → one Adaptive Card 1.5
+(with the `currency` keyword the real one has).
 
 This stand-in shows the document's plain text and, for a card, its actions as `Action.Execute`
 (verb: the grammar's verb; data: `no`, `version` and the codec `value`), so the plumbing can be
@@ -10,13 +11,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from oppbot.config import get_settings
 from oppbot.replies.document import Card, Document, Error
 from oppbot.replies.format import Formatter
 from oppbot.replies.text import render_document
 
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
-VERBS = {"previous": "back"}  # document verbs → Action.Execute verbs (conventions.md)
+VERBS = {"previous": "back"}
+DEFAULT_CURRENCY = "EUR"  # document verbs → Action.Execute verbs (conventions.md)
 
 
 def _actions(card: Card, f: Formatter) -> list[dict[str, Any]]:
@@ -29,8 +30,8 @@ def _actions(card: Card, f: Formatter) -> list[dict[str, Any]]:
     return actions
 
 
-def document_card(doc: Document, locale: str) -> dict[str, Any]:
-    f = Formatter(locale, get_settings().currency)
+def document_card(doc: Document, locale: str, *, currency: str = DEFAULT_CURRENCY) -> dict[str, Any]:
+    f = Formatter(locale, currency)
     card: dict[str, Any] = {
         "type": "AdaptiveCard",
         "$schema": SCHEMA,

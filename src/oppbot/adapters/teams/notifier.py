@@ -82,7 +82,7 @@ class TeamsNotifier:
         if ref is None:
             log.info("no Teams conversation %s known: card %s not refreshed", card.channel, card.no)
             return True  # it may be learned again; keep the record
-        content = document_card(card_document(view), card.locale)
+        content = document_card(card_document(view), card.locale, currency=self.runtime.service.currency)
         try:
             await self.outbox.update(ref.service_url, card.channel, card.message_id, card_message(content))
         except ConnectorError as exc:
@@ -102,7 +102,7 @@ class TeamsNotifier:
         f = Formatter(rule.locale, self.runtime.service.currency)
         try:
             await self.outbox.send(ref.service_url, ref.conversation_id, card_message(
-                document_card(doc, rule.locale), render_document(doc, f)
+                document_card(doc, rule.locale, currency=f.currency), render_document(doc, f)
             ))  # fmt: skip
         except ConnectorError as exc:  # the bot left the team, say: the feed stays until `feed off`
             log.warning("Teams feed line for %s not posted in %s: %s", no, rule.where.channel, exc)
@@ -117,7 +117,7 @@ class TeamsNotifier:
         locale = ref.locale or self.runtime.settings.locale
         f = Formatter(locale, self.runtime.service.currency)
         summary = render_document(message.document, f).split("\n", 1)[0]
-        activity = card_message(document_card(message.document, locale), summary)
+        activity = card_message(document_card(message.document, locale, currency=f.currency), summary)
         activity["attachments"] += [image_attachment(i.filename, i.png) for i in message.images]
         try:
             posted = await self.outbox.send(ref.service_url, ref.conversation_id, activity)

@@ -46,7 +46,9 @@ MOVES = ("start", "next", "previous", "skip", "jump")
 VERBS = {"back": "previous"}  # Action.Execute verbs (conventions.md) → the grammar's
 READS = ("show", "refresh")
 CODEC = re.compile(r"^[A-Z]{2}\d+:\d+(?::\d+)?$")
-RESERVED = frozenset({"no", "version", "verb", "msteams"})
+RESERVED = frozenset({"no", "version", "verb", "msteams", "form"})
+FORM_KEY = "form"  # a form's submission says which form it is
+FIELD_PREFIX = "field_"  # a form input's id: its field's name behind this (it can't shadow `value`)
 SEEN_TTL = 30 * 60.0  # Teams retries a turn after 15 s, a few times
 SEEN_MAX = 20_000
 
@@ -129,7 +131,7 @@ class TeamsBot:
         self.outbox.later(self._answer(act, who, doc, reply), "reply")
 
     async def _answer(self, act: Incoming, who: Who, doc: Document, reply: Reply) -> None:
-        card = document_card(doc, who.locale)
+        card = document_card(doc, who.locale, currency=who.f.currency)
         summary = render_document(doc, who.f).split("\n", 1)[0]
         posted = await self.notifier.say(act, card_message(card, summary))
         if isinstance(reply, CardReply) and posted:  # every card the bot posts is kept live
@@ -150,7 +152,7 @@ class TeamsBot:
         except Exception:
             log.exception("Teams card action failed")
             doc = Error("internal_error", t(who.locale, "internal_error"))
-        return card_invoke_response(document_card(doc, who.locale))
+        return card_invoke_response(document_card(doc, who.locale, currency=who.f.currency))
 
     async def _click(self, act: Incoming, who: Who) -> Document:
         if who.ctx is None:
@@ -176,9 +178,9 @@ class TeamsBot:
                 action=verb, no=no, value=None, chances=None, close=None, to_stage=stage, date=None
             )
         elif verb in FORM_KINDS:
-            inputs = {k: str(v) for k, v in data.items() if k not in RESERVED and v is not None}
-            if _is_codec(inputs.get("value")):
-                inputs.pop("value")  # the card's own value, not the form's amount
+            inputs = form_inputs(data)
+            if FORM_KEY not in data and not inputs:  # the card's "Update…": the form first
+                return await self._open_form(verb, no, who)
             form = FormInput(
                 inputs, locale=who.locale, currency=who.f.currency, today=self.runtime.service.today(who.tz)
             )
@@ -198,6 +200,20 @@ class TeamsBot:
                 return await self._fresh(no, who) or document(reply)
             return await self._refused(reply, no, who)
         return document(reply)
+
+    async def _open_form(self, verb: str, no: str, who: Who) -> Document:
+        """A form opens only for who may change the opportunity (Bot.form, as Slack's modals).
+
+        MERGE POINT: the `cards` branch renders the form itself (adapters.teams.forms.form_card of
+        replies.forms.form_for); until then the clicker gets the card as it stands.
+        """
+        assert who.ctx is not None
+        if verb != "new":
+            view = await self.runtime.bot.form(no, who.ctx)
+            if isinstance(view, ErrorReply):  # not theirs to change (or to see): told to them alone
+                return await self._refused(view, no, who)
+            return document(CardReply(view))
+        return Error("action_unavailable", t(who.locale, "action_unavailable"))
 
     async def _fresh(self, no: str, who: Who) -> Document | None:
         assert who.ctx is not None
@@ -248,6 +264,23 @@ class TeamsBot:
     def _key(act: Incoming) -> str | None:
         """The key the service claims with a change: a retried activity never acts twice."""
         return f"teams:{act.id}" if act.id else None
+
+
+def form_inputs(data: dict[str, Any]) -> dict[str, str]:
+    """A submission's values by field name: the `field_…` inputs; without any, the other plain keys
+    (the card's own codec `value` is not the form's amount)."""
+    prefixed = {
+        k.removeprefix(FIELD_PREFIX): str(v).strip()
+        for k, v in data.items()
+        if k.startswith(FIELD_PREFIX) and v is not None and str(v).strip()
+    }
+    if prefixed:
+        return prefixed
+    return {
+        k: str(v).strip()
+        for k, v in data.items()
+        if k not in RESERVED and v is not None and str(v).strip() and not (k == "value" and _is_codec(v))
+    }
 
 
 def _is_codec(value: Any) -> bool:
