@@ -190,3 +190,15 @@ async def test_install_stores_the_reference(teams: TeamsHarness) -> None:
     assert status == 200
     ref = await teams.adapter.notifier.conversations.personal_of("PS")
     assert ref is not None and ref.conversation_id == "a:personal-peter"
+
+
+async def test_a_failure_is_an_apology_or_a_retry_never_a_500(teams: TeamsHarness) -> None:
+    import sqlalchemy as sa
+
+    async with teams.runtime.engine.begin() as conn:  # the database loses what oppbot needs
+        await conn.execute(sa.text("DROP TABLE chat_identity"))
+    sent = await teams.say("list")  # a message: the person hears sorry, nothing was changed
+    assert "Nothing was changed" in sent.text
+    value = {"action": {"type": "Action.Execute", "verb": "next", "data": {"no": "OP000001", "version": 2}}}
+    status, _ = await teams.post(teams.activity("invoke", name="adaptiveCard/action", value=value))
+    assert status == 503  # a click: Teams tells the clicker it failed; nothing was done

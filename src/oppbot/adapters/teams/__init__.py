@@ -73,7 +73,11 @@ def mount_teams(app: web.Application, runtime: Runtime) -> None:
         except KeysUnavailable:
             log.warning("Teams activity not checked: signing keys unavailable")
             return web.Response(status=503, text="try again")
-        answer = await teams.sdk.run_turn(auth, body, teams.bot.on_activity)
+        try:
+            answer = await teams.sdk.run_turn(auth, body, teams.bot.on_activity)
+        except Exception:  # the database is away, say: nothing was done, and Teams tries again
+            log.exception("Teams activity failed")
+            return web.Response(status=503, text="try again")
         if answer is None:
             return web.Response(status=200)
         status, payload = answer
