@@ -199,3 +199,16 @@ async def test_a_form_opens_only_for_who_may_change_the_opportunity(teams: Teams
     card = _answer_card(await teams.click("update", data, user=PS))
     assert "belongs to" not in card_text(card) and "OP000002" in card_text(card)
     assert await _stage(teams, "OP000002") == 1
+
+
+async def test_set_quote_form_and_clearing_it(teams: TeamsHarness) -> None:
+    await teams.say("next OP000001")
+    card = await _card(teams, "OP000001")
+    verbs = [a["verb"] for a in card_actions(card)]
+    data = _data(card, "quote") if "quote" in verbs else {"no": "OP000001", "version": 3}
+    data.update({"form": "quote", "field_quote": "SQ-77"})
+    answer = _answer_card(await teams.click("quote", data))
+    assert "sales quote set to SQ-77" in card_text(answer)
+    data = {"no": "OP000001", "form": "quote"}  # submitted empty: clears it
+    answer = _answer_card(await teams.click("quote", data))
+    assert "OP000001: sales quote cleared" in card_text(answer)
