@@ -184,6 +184,7 @@ class FakeConnector:
         app.router.add_post("/v3/conversations/{conv}/activities/{id}", self._send)
         app.router.add_put("/v3/conversations/{conv}/activities/{id}", self._update)
         app.router.add_get("/v3/conversations/{conv}/members/{user}", self._member)
+        app.router.add_get("/v3/conversations/{conv}/members", self._members)
         self._server = LoopbackServer(app)
         self.url = await self._server.start()
         return self
@@ -291,6 +292,12 @@ class FakeConnector:
         if member is None:
             return web.json_response({"error": {"code": "MemberNotFoundInConversation"}}, status=404)
         return web.json_response(member)
+
+    async def _members(self, request: web.Request) -> web.Response:
+        if not self._authorized(request):
+            return web.json_response({"error": {"code": "Unauthorized"}}, status=401)
+        await self._record(Sent("members", request.match_info["conv"], {}))
+        return web.json_response(list(self.roster.values()))
 
     async def _create(self, request: web.Request) -> web.Response:
         if not self._authorized(request):

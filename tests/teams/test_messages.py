@@ -202,3 +202,14 @@ async def test_a_failure_is_an_apology_or_a_retry_never_a_500(teams: TeamsHarnes
     value = {"action": {"type": "Action.Execute", "verb": "next", "data": {"no": "OP000001", "version": 2}}}
     status, _ = await teams.post(teams.activity("invoke", name="adaptiveCard/action", value=value))
     assert status == 503  # a click: Teams tells the clicker it failed; nothing was done
+
+
+async def test_who_sees_a_channels_cards(teams: TeamsHarness) -> None:
+    """The members a channel card refreshes for (the cards branch puts them in its `refresh`)."""
+    identities = teams.adapter.bot.identities
+    ids = await identities.viewers(teams.connector.service_url, f"{CHANNEL};messageid=9")
+    assert set(ids) == set(teams.connector.roster)
+    again = await identities.viewers(teams.connector.service_url, CHANNEL)
+    assert again == ids
+    assert len(teams.connector.calls("members")) == 1  # cached
+    assert teams.connector.calls("members")[0].conversation == CHANNEL

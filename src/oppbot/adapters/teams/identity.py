@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from oppbot.adapters.teams.activity import Incoming
+from oppbot.adapters.teams.activity import Incoming, channel_of
 from oppbot.adapters.teams.sdk import ConnectorError, TeamsSdk
 from oppbot.bot import ChatUser, Context, MentionResolver
 from oppbot.domain.model import Salesperson
@@ -23,6 +24,9 @@ PLATFORM = "teams"
 TEAM_ID = ""  # Teams identities are stored without a tenant (the set-up loader's `teams:` ids)
 CACHE_SIZE = 5000
 MENTION_TOKEN = re.compile(r"^<@M(\d+)>$")
+# Teams refreshes a card for at most 60 user ids; one more tells the renderer there are more.
+VIEWERS_MAX = 61
+VIEWERS_TTL = 600.0
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,7 @@ class TeamsIdentities:
     def __init__(self, runtime: Runtime, sdk: TeamsSdk) -> None:
         self.runtime, self.sdk = runtime, sdk
         self._roster: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
+        self._viewers: dict[str, tuple[list[str], float]] = {}
 
     async def roster(self, act: Incoming, user_id: str) -> dict[str, Any]:
         """The roster's record of a member of the activity's conversation (cached per process)."""
@@ -58,6 +63,22 @@ class TeamsIdentities:
         if len(self._roster) > CACHE_SIZE:
             self._roster.popitem(last=False)
         return member
+
+    async def viewers(self, service_url: str, conversation_id: str, limit: int = VIEWERS_MAX) -> list[str]:
+        """The Teams ids of who sees a channel's or group chat's cards (at most `limit`; cached a while):
+        a card there refreshes for each of them, so each sees what they may do."""
+        key = channel_of(conversation_id)
+        cached = self._viewers.get(key)
+        if cached is not None and time.monotonic() - cached[1] < VIEWERS_TTL:
+            return cached[0][:limit]
+        try:
+            members = await self.sdk.members(service_url, key)
+        except ConnectorError as exc:
+            log.info("Teams members of %s unknown: %s", key, exc)
+            return []
+        ids = [str(m["id"]) for m in members if m.get("id")]
+        self._viewers[key] = (ids, time.monotonic())
+        return ids[:limit]
 
     async def chat_user(self, act: Incoming, user_id: str, aad: str | None) -> ChatUser:
         """Identified by the AAD object id when Teams gives it; the email comes from the roster."""

@@ -426,6 +426,15 @@ class TeamsSdk:
                     data[extra] = value
         return data
 
+    async def members(self, service_url: str, conversation_id: str) -> list[dict[str, Any]]:
+        """Everyone in a conversation (a channel's team, a group chat): their Teams ids and AAD ids."""
+
+        async def call(client: ConnectorClient) -> Any:
+            return await client.conversations.get_conversation_members(conversation_id)
+
+        accounts = await self._call("members", call, service_url)
+        return [a.serialize() for a in accounts or []]
+
     async def create_personal(self, service_url: str, tenant_id: str, user_id: str) -> str:
         """The 1:1 conversation with a person (created if needed): its id."""
         params = ConversationParameters(
