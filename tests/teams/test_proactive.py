@@ -9,6 +9,7 @@ import pytest
 
 from oppbot.notify.port import Direct, Image, RetryLater, Unreachable
 from oppbot.replies.document import Note
+from oppbot.replies.parts import msg
 from tests.fakes.teams_connector import BOT_ID, TENANT
 from tests.teams.harness import AH, CHANNEL, JO, TeamsHarness, card_text
 
@@ -128,3 +129,12 @@ async def test_removing_the_bot_makes_the_person_unreachable(teams: TeamsHarness
     status, _ = await teams.post(teams.activity("installationUpdate", user=AH, action="add"))
     await teams.adapter.notifier.send(Direct("AH", _note("welcome back")))
     assert "welcome back" in teams.connector.calls("send")[-1].text
+
+
+async def test_a_direct_message_is_in_the_persons_language(teams: TeamsHarness) -> None:
+    await teams.say("list", user=AH, locale="it-IT")  # Teams says Italian
+    await teams.adapter.notifier.send(Direct("AH", Note((msg("settings_saved", fields=[]),))))
+    assert "Salvato" in teams.connector.calls("send")[-1].text
+    await teams.say("settings locale=en", user=AH, locale="it-IT")  # their own setting wins
+    await teams.adapter.notifier.send(Direct("AH", Note((msg("settings_saved", fields=[]),))))
+    assert "Saved" in teams.connector.calls("send")[-1].text

@@ -21,6 +21,7 @@ from oppbot.notify.port import Direct, RetryLater, Unreachable
 from oppbot.replies.build import card_document
 from oppbot.replies.document import Action, Group, Item, Listing
 from oppbot.replies.format import Formatter
+from oppbot.replies.i18n import language
 from oppbot.replies.parts import msg
 from oppbot.replies.text import render_document
 from oppbot.runtime import Runtime
@@ -114,7 +115,7 @@ class TeamsNotifier:
         )
         if ref is None or ref.unreachable:
             raise Unreachable(message.person)
-        locale = ref.locale or self.runtime.settings.locale
+        locale = await self._locale(message.person, ref.locale)
         f = Formatter(locale, self.runtime.service.currency)
         summary = render_document(message.document, f).split("\n", 1)[0]
         activity = card_message(document_card(message.document, locale, currency=f.currency), summary)
@@ -133,6 +134,14 @@ class TeamsNotifier:
             await self.cards.record(
                 PLATFORM, ref.tenant_id, ref.conversation_id, posted, view.no, locale, view.opp.version
             )
+
+    async def _locale(self, code: str, platform: str | None) -> str:
+        """The person's language: their own setting, else Teams' (from their last activity), else ours."""
+        service, default = self.runtime.service, self.runtime.settings.locale
+        person = await service.salesperson(code)
+        if person is None:
+            return language(platform or default)
+        return (await service.preferences_of(person)).effective_locale(platform, default)
 
     async def _open_personal(self, person: str) -> ConversationRef | None:
         """A 1:1 chat with someone who never wrote to the bot: created from their AAD object id (the

@@ -256,7 +256,7 @@ class TeamsBot:
             user_id=act.user_id if personal else None,
             aad_object_id=act.aad_object_id if personal else None,
             salesperson_code=code,
-            locale=who.locale if personal and who else None,
+            locale=act.locale if personal else None,  # Teams' own: a set preference wins when sending
         )
         await self.notifier.remember(ref)
 
