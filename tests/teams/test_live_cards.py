@@ -95,3 +95,16 @@ async def test_replies_are_paced_per_conversation(teams: TeamsHarness) -> None:
     elapsed = asyncio.get_running_loop().time() - started
     assert elapsed >= 14 / 7 - 0.05
     assert len(teams.connector.calls("send")) == 15
+
+
+async def test_a_change_while_the_card_was_being_posted_is_caught_up(teams: TeamsHarness) -> None:
+    """The change event came before the card was recorded: recording it redraws it at once."""
+    from oppbot.adapters.teams.activity import Incoming
+
+    await teams.say("list", conversation=CHANNEL, conversation_type="channel")  # the channel is known
+    old = await teams.service.shared_card("OP000001")
+    await teams.say("next OP000001")  # version 3 now
+    act = Incoming.parse(teams.activity(conversation=CHANNEL, conversation_type="channel"))
+    await teams.adapter.notifier.posted(act, "1:999", old, "en")
+    updates = [s for s in await teams.connector.wait_for("update", 1) if s.activity_id == "1:999"]
+    assert updates and updates[0].card is not None and "2 of 4" in card_text(updates[0].card)

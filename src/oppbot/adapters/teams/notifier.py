@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 from oppbot.adapters.teams.activity import Incoming, card_message, channel_of, image_attachment
 from oppbot.adapters.teams.cards import document_card
 from oppbot.adapters.teams.outbound import Outbox
 from oppbot.adapters.teams.sdk import ConnectorError
+from oppbot.domain.errors import DomainError
+from oppbot.domain.events import ChangeEvent
 from oppbot.domain.feeds import FeedRule
 from oppbot.notify.port import Direct, RetryLater, Unreachable
 from oppbot.replies.build import card_document
@@ -74,6 +77,14 @@ class TeamsNotifier:
         await self.cards.record(
             PLATFORM, act.tenant_id, act.conversation_id, activity_id, view.no, locale, view.opp.version
         )
+        # A change committed while this card was on its way found no record to redraw: catch up now.
+        try:
+            current = await self.runtime.service.shared_card(view.no)
+        except DomainError:
+            return
+        if current.opp.version > view.opp.version:
+            now = datetime.now(UTC)
+            await self.runtime.live_cards.on_event(ChangeEvent(0, view.no, current.opp.version, "", "", now))
 
     # --- live cards (CardPoster) ----------------------------------------------------------------------
     async def refresh(self, card: PostedCard, view: OpportunityView) -> bool:
