@@ -24,15 +24,18 @@ def adapter_mounts(settings: Settings) -> list[Mount]:
         mounts.append(mount_slack)
     if settings.teams_configured:
         from oppbot.adapters.teams import mount_teams
+        from oppbot.adapters.teams.sdk import check_settings
 
+        check_settings(settings)  # a secret or a tenant missing: one line, before anything starts
         mounts.append(mount_teams)
     return mounts
 
 
 async def serve(settings: Settings) -> None:
+    mounts = adapter_mounts(settings)
     runtime = Runtime.create(settings)
     await runtime.migrate()
-    app = build_app(runtime, adapter_mounts(settings))
+    app = build_app(runtime, mounts)
     # SIGTERM: stop listening, let in-flight requests finish (bounded), then the adapters drain.
     runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=SHUTDOWN_WAIT)
     await runner.setup()

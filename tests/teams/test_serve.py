@@ -113,3 +113,22 @@ async def test_a_real_server_process(tmp_path: Path) -> None:
                 if proc.poll() is None:
                     proc.kill()
                     proc.wait()
+
+
+def test_a_half_configured_bot_does_not_start(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPPBOT_")}
+    env |= {"OPPBOT_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/oppbot.db", "OPPBOT_TEAMS_APP_ID": APP_ID}
+    for extra, says in (
+        ({}, "OPPBOT_TEAMS_APP_PASSWORD"),
+        (
+            {"OPPBOT_TEAMS_APP_PASSWORD": "x", "OPPBOT_TEAMS_APP_TYPE": "SingleTenant"},
+            "OPPBOT_TEAMS_TENANT_ID",
+        ),
+    ):
+        result = subprocess.run(
+            [sys.executable, "-m", "oppbot", "serve", "--port", "0"],
+            env={**env, **extra}, cwd=tmp_path, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert result.returncode == 2, result.stderr
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and says in lines[0], result.stderr

@@ -46,7 +46,7 @@ from botframework.connector.auth import (
 from jwt.algorithms import RSAAlgorithm
 from msrest.exceptions import ClientRequestError, HttpOperationError
 
-from oppbot.config import Settings, TeamsAppType
+from oppbot.config import Settings, SettingsError, TeamsAppType
 
 log = logging.getLogger(__name__)
 
@@ -260,6 +260,17 @@ class _CredentialsFactory(ServiceClientCredentialsFactory):  # type: ignore[misc
         return _TokenCredentials(self.source)
 
 
+def check_settings(settings: Settings) -> None:
+    """What the bot needs besides its app id; never start half-configured (SettingsError: one line)."""
+    kind = settings.teams_app_type
+    if not settings.teams_app_id:
+        raise SettingsError("OPPBOT_TEAMS_APP_ID: required for Teams")
+    if kind != TeamsAppType.USER_ASSIGNED_MSI and not settings.teams_app_password:
+        raise SettingsError(f"OPPBOT_TEAMS_APP_PASSWORD: required for a {kind} bot (its client secret)")
+    if kind != TeamsAppType.MULTI_TENANT and not settings.teams_tenant_id:
+        raise SettingsError(f"OPPBOT_TEAMS_TENANT_ID: required for a {kind} bot")
+
+
 def default_token_url(settings: Settings) -> str:
     tenant = settings.teams_tenant_id if settings.teams_app_type == TeamsAppType.SINGLE_TENANT else None
     return f"{LOGIN_PREFIX}{tenant or AuthenticationConstants.DEFAULT_CHANNEL_AUTH_TENANT}/oauth2/v2.0/token"
@@ -283,9 +294,8 @@ class TeamsSdk:
     """CloudAdapter with ConfigurationBotFrameworkAuthentication from oppbot's settings."""
 
     def __init__(self, settings: Settings) -> None:
+        check_settings(settings)
         app_id = settings.teams_app_id or ""
-        if not app_id:
-            raise ValueError("Teams needs OPPBOT_TEAMS_APP_ID")
         self.app_id = app_id
         self.metadata_url = settings.teams_openid_metadata_url or DEFAULT_METADATA_URL
         self.keys = KeyCache(self.metadata_url)
