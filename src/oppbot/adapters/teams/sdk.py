@@ -41,6 +41,7 @@ from botframework.connector.auth import (
     AuthenticateRequestResult,
     AuthenticationConstants,
     JwtTokenExtractor,
+    ManagedIdentityAppCredentials,
     ServiceClientCredentialsFactory,
 )
 from jwt.algorithms import RSAAlgorithm
@@ -318,7 +319,10 @@ class TeamsSdk:
             CALLER_ID="urn:botframework:azure",
         )
         factory = None
-        if settings.teams_app_type != TeamsAppType.USER_ASSIGNED_MSI:
+        self._msi: ManagedIdentityAppCredentials | None = None
+        if settings.teams_app_type == TeamsAppType.USER_ASSIGNED_MSI:  # Azure's identity, no secret
+            self._msi = ManagedIdentityAppCredentials(app_id, oauth_scope=BOT_SCOPE)
+        else:
             factory = _CredentialsFactory(app_id, self.tokens)
         self.auth = ConfigurationBotFrameworkAuthentication(config, credentials_factory=factory)
         self.adapter = CloudAdapter(self.auth)
@@ -380,10 +384,14 @@ class TeamsSdk:
 
     # --- outbound ---------------------------------------------------------------------------------------
     async def _client(self, service_url: str) -> ConnectorClient:
-        await self.tokens.token()  # fetched here, off the loop, not inside msrest's sync hook
+        # The token is fetched here, off the loop, not inside msrest's synchronous hook.
+        if self._msi is not None:
+            await asyncio.to_thread(self._msi.get_access_token)  # fills msal's cache; the hook reads it
+        else:
+            await self.tokens.token()
         client = self._clients.get(service_url)
         if client is None:
-            client = ConnectorClient(_TokenCredentials(self.tokens), base_url=service_url)
+            client = ConnectorClient(self._msi or _TokenCredentials(self.tokens), base_url=service_url)
             client.config.connection.timeout = CONNECTOR_TIMEOUT  # msrest's default is 100 s
             self._clients[service_url] = client
         return client
