@@ -68,7 +68,11 @@ def serve(
         overrides["port"] = port
     settings = _settings(**overrides)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    run_server(settings)
+    try:
+        run_server(settings)
+    except SettingsError as exc:  # an adapter's own check (Teams: a secret, a tenant)
+        typer.echo(f"oppbot: {exc}", err=True)
+        raise typer.Exit(EXIT_USAGE) from exc
 
 
 @app.command()

@@ -22,6 +22,12 @@ def adapter_mounts(settings: Settings) -> list[Mount]:
         from oppbot.adapters.slack import mount_slack
 
         mounts.append(mount_slack)
+    if settings.teams_configured:
+        from oppbot.adapters.teams import mount_teams
+        from oppbot.adapters.teams.sdk import check_settings
+
+        check_settings(settings)  # a secret or a tenant missing: one line, before anything starts
+        mounts.append(mount_teams)
     return mounts
 
 
@@ -31,9 +37,9 @@ async def serve(settings: Settings) -> None:
 
     playground = await pg.SlackPlayground.start(settings) if pg.wanted(settings) else None
     settings = playground.settings if playground is not None else settings
+    mounts = adapter_mounts(settings)  # before migrating: a half-configured adapter stops with one line
     runtime = Runtime.create(settings)
     await runtime.migrate()
-    mounts = adapter_mounts(settings)
     if playground is not None:
         await playground.load_demo(runtime)
         mounts.append(playground.mount)

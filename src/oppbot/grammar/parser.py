@@ -109,7 +109,8 @@ _SCOPES = {
 }  # fmt: skip
 _CLEAR_WORDS = frozenset({"clear", "-", "none", "remove", "nessuno", "nessuna", "cancella", "rimuovi"})
 _HELP_WORDS = frozenset({"help", "?", "aiuto"})
-_OPP_PREFIX_RE = re.compile(r"^/opp(?:\s+|$)", re.IGNORECASE)
+# `/opp list` (Slack), `opp list` (Teams, the console) and `list` are one command.
+_OPP_PREFIX_RE = re.compile(r"^/?opp(?:\s+|$)", re.IGNORECASE)
 
 
 class _Args:

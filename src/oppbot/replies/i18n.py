@@ -256,6 +256,8 @@ EN: dict[str, str] = {
     "digest_rep_closing": "{count} closing",
     "digest_rep_changes": "new {new}, advanced {advanced}, won {won}, lost {lost}",
     "digest_chart_title": "Open pipeline by stage",
+    # Teams (adapters.teams)
+    "action_unavailable": "That button does nothing here (yet): type the command instead, e.g. `help`.",
 }
 
 IT: dict[str, str] = {
@@ -502,6 +504,8 @@ IT: dict[str, str] = {
     "digest_rep_closing": "{count} in chiusura",
     "digest_rep_changes": "nuove {new}, avanzate {advanced}, vinte {won}, perse {lost}",
     "digest_chart_title": "Pipeline aperta per fase",
+    # Teams (adapters.teams)
+    "action_unavailable": "Questo pulsante qui non fa (ancora) nulla: scrivi il comando, ad es. `aiuto`.",
 }
 
 CATALOGS = {"en": EN, "it": IT}

@@ -343,3 +343,30 @@ class FeedRow(Base):
     locale: Mapped[str] = mapped_column(sa.String(10))
     created_by: Mapped[str] = mapped_column(sa.String(20))
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+
+
+class TeamsConversationRow(Base):
+    """Where the bot can write in Teams (a conversation reference): a person's 1:1 chat, a channel
+    or a group chat, with the Bot Connector URL that serves it (migration 0008)."""
+
+    __tablename__ = "teams_conversation"
+    __table_args__ = (
+        sa.UniqueConstraint("conversation_id"),
+        sa.Index("ix_teams_conversation_salesperson", "salesperson_code"),
+    )
+    id: Mapped[int] = mapped_column(
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    conversation_id: Mapped[str] = mapped_column(sa.String(300))
+    kind: Mapped[str] = mapped_column(sa.String(20))  # personal | channel | groupChat
+    service_url: Mapped[str] = mapped_column(sa.String(300))
+    tenant_id: Mapped[str] = mapped_column(sa.String(64), default="")
+    bot_id: Mapped[str] = mapped_column(sa.String(200), default="")
+    user_id: Mapped[str | None] = mapped_column(sa.String(200))  # personal: the person's Teams id
+    aad_object_id: Mapped[str | None] = mapped_column(sa.String(64))
+    salesperson_code: Mapped[str | None] = mapped_column(sa.String(20))
+    locale: Mapped[str | None] = mapped_column(sa.String(10))
+    unreachable_at: Mapped[datetime | None] = mapped_column(
+        sa.DateTime(timezone=True)
+    )  # 403: removed the bot
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))

@@ -1,1 +1,96 @@
-"""Microsoft Teams."""
+"""The Microsoft Teams adapter: Bot Framework activities at `/api/messages` on oppbot's aiohttp server.
+
+Every activity's JWT is validated (adapters.teams.sdk); a missing or bad token is 401 and nothing
+runs. The botbuilder SDK is imported by adapters.teams.sdk alone.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from oppbot.adapters.teams.identity import TeamsIdentities
+from oppbot.adapters.teams.notifier import TeamsNotifier
+from oppbot.adapters.teams.outbound import Outbox
+from oppbot.adapters.teams.sdk import KeysUnavailable, TeamsSdk, Unauthorized
+from oppbot.adapters.teams.turns import TeamsBot
+from oppbot.runtime import Runtime
+
+__all__ = ["MESSAGES_PATH", "TEAMS", "Teams", "build_teams", "mount_teams"]
+
+log = logging.getLogger(__name__)
+MESSAGES_PATH = "/api/messages"
+MAX_BODY = 1024 * 1024  # an activity is a few KB; Teams' own limit per message is 100 KB
+
+
+@dataclass
+class Teams:
+    sdk: TeamsSdk
+    outbox: Outbox
+    notifier: TeamsNotifier
+    bot: TeamsBot
+
+
+TEAMS: web.AppKey[Teams] = web.AppKey("teams", Teams)
+
+
+def build_teams(runtime: Runtime) -> Teams:
+    """The adapter's parts; its notifier keeps Teams' live cards, feeds and direct messages."""
+    sdk = TeamsSdk(runtime.settings)
+    outbox = Outbox(sdk)
+    notifier = TeamsNotifier(runtime, outbox)
+    bot = TeamsBot(runtime, TeamsIdentities(runtime, sdk), outbox, notifier)
+    runtime.live_cards.add(notifier)
+    runtime.channel_feeds.add(notifier)
+    runtime.direct.add(notifier)
+    return Teams(sdk, outbox, notifier, bot)
+
+
+def mount_teams(app: web.Application, runtime: Runtime) -> None:
+    teams = build_teams(runtime)
+    app[TEAMS] = teams
+
+    async def messages(request: web.Request) -> web.Response:
+        auth_header = request.headers.get("Authorization", "")
+        if not auth_header.startswith("Bearer "):
+            return web.Response(status=401, text="unauthorized")
+        if request.content_length is not None and request.content_length > MAX_BODY:
+            return web.Response(status=413, text="too large")
+        try:
+            body = json.loads(await request.read())
+        except (ValueError, UnicodeDecodeError):
+            return web.Response(status=400, text="not an activity")
+        if not isinstance(body, dict) or not body.get("type"):
+            return web.Response(status=400, text="not an activity")
+        try:
+            auth = await teams.sdk.authenticate(body, auth_header)
+        except Unauthorized as exc:
+            log.info("Teams activity refused: %s", exc)
+            return web.Response(status=401, text="unauthorized")
+        except KeysUnavailable:
+            log.warning("Teams activity not checked: signing keys unavailable")
+            return web.Response(status=503, text="try again")
+        try:
+            answer = await teams.sdk.run_turn(auth, body, teams.bot.on_activity)
+        except Exception:  # the database is away, say: nothing was done, and Teams tries again
+            log.exception("Teams activity failed")
+            return web.Response(status=503, text="try again")
+        if answer is None:
+            return web.Response(status=200)
+        status, payload = answer
+        return web.json_response(payload, status=status)  # serialized once (the SDK's path does twice)
+
+    app.router.add_post(MESSAGES_PATH, messages)
+
+    async def start(_app: web.Application) -> None:
+        await teams.sdk.start()
+
+    async def drain(_app: web.Application) -> None:
+        await teams.outbox.drain()
+        await teams.sdk.stop()
+
+    app.on_startup.append(start)
+    app.on_cleanup.append(drain)
