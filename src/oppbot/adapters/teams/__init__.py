@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
+from oppbot.adapters.admission import Admission, Overloaded
 from oppbot.adapters.teams.identity import TeamsIdentities
 from oppbot.adapters.teams.notifier import TeamsNotifier
 from oppbot.adapters.teams.outbound import Outbox
@@ -32,6 +33,7 @@ class Teams:
     outbox: Outbox
     notifier: TeamsNotifier
     bot: TeamsBot
+    admission: Admission
 
 
 TEAMS: web.AppKey[Teams] = web.AppKey("teams", Teams)
@@ -41,12 +43,13 @@ def build_teams(runtime: Runtime) -> Teams:
     """The adapter's parts; its notifier keeps Teams' live cards, feeds and direct messages."""
     sdk = TeamsSdk(runtime.settings)
     outbox = Outbox(sdk)
-    notifier = TeamsNotifier(runtime, outbox)
-    bot = TeamsBot(runtime, TeamsIdentities(runtime, sdk), outbox, notifier)
+    identities = TeamsIdentities(runtime, sdk)
+    notifier = TeamsNotifier(runtime, outbox, identities.viewers)
+    bot = TeamsBot(runtime, identities, outbox, notifier)
     runtime.live_cards.add(notifier)
     runtime.channel_feeds.add(notifier)
     runtime.direct.add(notifier)
-    return Teams(sdk, outbox, notifier, bot)
+    return Teams(sdk, outbox, notifier, bot, Admission("Teams"))
 
 
 def mount_teams(app: web.Application, runtime: Runtime) -> None:
@@ -74,7 +77,11 @@ def mount_teams(app: web.Application, runtime: Runtime) -> None:
             log.warning("Teams activity not checked: signing keys unavailable")
             return web.Response(status=503, text="try again")
         try:
-            answer = await teams.sdk.run_turn(auth, body, teams.bot.on_activity)
+            async with teams.admission.admitted(str(body.get("type"))):
+                answer = await teams.sdk.run_turn(auth, body, teams.bot.on_activity)
+        except Overloaded:  # nothing done and nothing acknowledged: Teams tries again
+            log.warning("busy: refused a Teams %s", body.get("type"))
+            return web.Response(status=503, text="busy, try again")
         except Exception:  # the database is away, say: nothing was done, and Teams tries again
             log.exception("Teams activity failed")
             return web.Response(status=503, text="try again")
@@ -89,6 +96,7 @@ def mount_teams(app: web.Application, runtime: Runtime) -> None:
         await teams.sdk.start()
 
     async def drain(_app: web.Application) -> None:
+        await teams.admission.drain()  # the turns accepted, then what they send after their answer
         await teams.outbox.drain()
         await teams.sdk.stop()
 
