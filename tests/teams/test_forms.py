@@ -205,3 +205,18 @@ async def test_forms_on_both_databases(teams_on_db: TeamsHarness) -> None:
     assert "OP000001 updated" in card_text(card)
     after = await _opp(teams, "OP000001")
     assert (after.version, after.estimated_value) == (before.version + 1, 65000)
+
+
+async def test_the_new_opportunity_replacing_its_form_is_kept_live(teams: TeamsHarness) -> None:
+    sent = await teams.say("new")
+    assert sent.card is not None
+    typed = {"contact": "CT000001", "description": "Live", "cycle": "EXISTING", "value": "10k",
+             "close": "2026-12-31"}  # fmt: skip
+    verb, data = submit(dict(sent.card), typed)
+    card = _answer(await teams.click(verb, data, replyToId=sent.activity_id))
+    assert "Created OP000004" in card_text(card)
+    await teams.kept_live("OP000004", sent.activity_id)
+    await teams.say("update OP000004 value=12k")
+    update = (await teams.connector.wait_for("update", 1, timeout=8.0))[0]
+    assert update.activity_id == sent.activity_id
+    assert update.card is not None and "€12,000.00" in card_text(update.card)

@@ -3,7 +3,11 @@
 Both go through the Bot, as Slack's commands and buttons do: the service authorizes the person who
 typed or clicked. A message's reply is sent after the HTTP answer (the change is committed first);
 a click is answered in the invoke's own response with the refreshed card, and every other recorded
-copy of that card follows through the live cards.
+copy of that card follows through the live cards. Update…, Set quote…, Won…, Lost… (and `new` alone)
+answer with the form as a card (replies.forms decides it; adapters.teams.forms draws it); its
+submission runs through the Bot, and a value it can't take comes back on the form under its field.
+In a channel an opportunity's card refreshes for each viewer: the `refresh` invoke answers the card
+with the actions the service lets that viewer take.
 """
 
 from __future__ import annotations
@@ -290,6 +294,10 @@ class TeamsBot:
             error = document(reply)
             assert isinstance(error, Error)
             return await self._form_again(kind, no, version, who, values, error=error)
+        shown = str(act.raw.get("replyToId") or "")
+        if kind == "new" and shown and isinstance(reply, CardReply):
+            # The form's message now shows the new opportunity: kept live like every card the bot posts.
+            self.outbox.later(self.notifier.posted(act, shown, reply.view, who.locale), "keep live")
         return document(reply)
 
     async def _form_again(
