@@ -55,17 +55,26 @@ def _with_runtime(settings: Settings, work: Callable[[Runtime], Awaitable[T]]) -
 def serve(
     host: Annotated[str | None, typer.Option(help="Interface to listen on (OPPBOT_HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on (OPPBOT_PORT).")] = None,
+    workers: Annotated[
+        int, typer.Option(min=1, help="Worker processes sharing the port (one per core is typical).")
+    ] = 1,
 ) -> None:
-    """Run the web server: Slack at /slack/events, /healthz."""
-    from oppbot.serve import run_server
-
+    """Run the web server: Slack at /slack/events, /healthz, /livez, /metrics."""
     overrides: dict[str, object] = {}
     if host is not None:
         overrides["host"] = host
     if port is not None:
         overrides["port"] = port
     settings = _settings(**overrides)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from oppbot.logs import configure_logging
+
+    configure_logging(settings.log_format)
+    if workers > 1:
+        from oppbot.workers import run_workers
+
+        raise typer.Exit(run_workers(settings, workers))
+    from oppbot.serve import run_server
+
     run_server(settings)
 
 

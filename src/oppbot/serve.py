@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
+import socket
 
 from aiohttp import web
 
@@ -25,16 +27,22 @@ def adapter_mounts(settings: Settings) -> list[Mount]:
     return mounts
 
 
-async def serve(settings: Settings) -> None:
+async def serve(settings: Settings, *, sock: socket.socket | None = None, migrate: bool = True) -> None:
+    """One server process; with `sock` (a worker of `--workers N`) on that pre-bound socket."""
     runtime = Runtime.create(settings)
-    await runtime.migrate()
+    if migrate:
+        await runtime.migrate()
     app = build_app(runtime, adapter_mounts(settings))
     # SIGTERM: stop listening, let in-flight requests finish (bounded), then the adapters drain.
     runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=SHUTDOWN_WAIT)
     await runner.setup()
-    site = web.TCPSite(runner, settings.host, settings.port)
+    site: web.BaseSite
+    if sock is not None:
+        site = web.SockSite(runner, sock)
+    else:
+        site = web.TCPSite(runner, settings.host, settings.port)
     await site.start()
-    log.info("oppbot listening on http://%s:%s", settings.host, settings.port)
+    log.info("oppbot listening on http://%s:%s (pid %d)", settings.host, settings.port, os.getpid())
     socket_mode = None
     if settings.slack_app_token:
         from oppbot.adapters.slack import SLACK_APP, start_socket_mode
@@ -45,6 +53,8 @@ async def serve(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    # A forked worker starts with them blocked (oppbot.workers): one that came early is handled now.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
     await stop.wait()
     log.info("oppbot stopping")
     if socket_mode is not None:

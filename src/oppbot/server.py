@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import Callable
 
 from aiohttp import web
@@ -42,7 +43,7 @@ async def healthz(request: web.Request) -> web.Response:
 async def livez(_request: web.Request) -> web.Response:
     """Liveness: the event loop answers; never touches the database (a database outage is not
     a reason to restart every replica)."""
-    return web.json_response({"status": "ok"})
+    return web.json_response({"status": "ok", "pid": os.getpid()})
 
 
 async def metrics_endpoint(_request: web.Request) -> web.Response:

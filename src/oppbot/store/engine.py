@@ -9,7 +9,6 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
@@ -67,6 +66,7 @@ def alembic_config(url: str) -> Config:
 
 
 # Any constant shared by every oppbot process: PostgreSQL's advisory lock that serialises upgrades.
+VERSION_TABLE = "alembic_version"
 MIGRATION_LOCK = 0x6F7070626F74  # "oppbot"
 
 
@@ -102,7 +102,10 @@ async def database_revisions(engine: AsyncEngine) -> set[str]:
     """The revisions the database is at (empty before the first upgrade)."""
 
     def _read(sync_conn: Connection) -> set[str]:
-        return set(MigrationContext.configure(sync_conn).get_current_heads())
+        # Read the table directly: MigrationContext.configure logs two INFO lines per probe.
+        if not sa.inspect(sync_conn).has_table(VERSION_TABLE):
+            return set()
+        return set(sync_conn.execute(sa.text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars())
 
     async with engine.connect() as conn:
         return await conn.run_sync(_read)
