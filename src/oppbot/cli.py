@@ -138,7 +138,11 @@ def db_upgrade() -> None:
     async def nothing(_rt: Runtime) -> None:
         return None
 
-    _with_runtime(_settings(), nothing)
+    settings = _settings()
+    from oppbot.logs import configure_logging
+
+    configure_logging(settings.log_format)  # a migration job logs which migrations it ran
+    _with_runtime(settings, nothing)
     typer.echo("database is up to date")
 
 
