@@ -250,7 +250,7 @@ async def send(sender: SlackRequestSender, fake: FakeSlack, request: Request) ->
             )
         else:
             resp = await sender.slash_command(
-                f'new CT000001 "{request.description}" value=2500 cycle={CYCLE}',
+                f'new CT000001 "{request.description}" value=2500 cycle={CYCLE} close="in 8 weeks"',
                 user_id=USER,
                 trigger_id=request.trigger_id,
                 response_url=fake.response_url(request.response_id),
@@ -266,8 +266,10 @@ async def run_load(
     requests: list[Request] | list[Click],
     clients: int,
     on_ack: Callable[[int], None] | None = None,
+    pause: float = 0.0,
 ) -> None:
-    """Send every request once from `clients` concurrent clients; `on_ack(n)` after the n-th 200."""
+    """Send every request once from `clients` concurrent clients; `on_ack(n)` after the n-th 200;
+    each client waits `pause` seconds between its requests (a steady load rather than a burst)."""
     queue = list(reversed(requests))
     acked = 0
 
@@ -280,6 +282,8 @@ async def run_load(
                 acked += 1
                 if on_ack is not None:
                     on_ack(acked)
+            if pause:
+                await asyncio.sleep(pause)
 
     await asyncio.gather(*(client() for _ in range(clients)))
 
