@@ -192,6 +192,7 @@ async def test_a_replica_killed_mid_load_loses_no_acknowledged_change(
             )
         )
         await asyncio.wait_for(enough.wait(), 60)
+        assert not load.done(), "the load ended before the kill: nothing was tested"
         await asyncio.to_thread(victim.stop, signal.SIGKILL)
         await asyncio.sleep(1.0)  # the load goes on against the other replica meanwhile
         victim.start()
@@ -200,7 +201,6 @@ async def test_a_replica_killed_mid_load_loses_no_acknowledged_change(
 
         acked = [r for r in requests if r.status == 200]
         failed = [r for r in requests if r.status != 200]
-        assert len(acked) < len(requests) or not failed
         # Only what was in flight on the killed replica may fail: one request per client at most.
         assert len(failed) <= CLIENTS, [(type(r).__name__, r.status) for r in failed]
         assert all(r.status in (200, 404, 502, 503, 504, None) for r in requests)
