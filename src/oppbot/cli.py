@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -69,10 +70,12 @@ def serve(
     from oppbot.logs import configure_logging
 
     configure_logging(settings.log_format)
-    if workers > 1:
-        from oppbot.workers import run_workers
+    from oppbot.workers import MULTIPROC_ENV, prepare_metrics_dir, run_workers
 
+    if workers > 1:
         raise typer.Exit(run_workers(settings, workers))
+    if os.environ.get(MULTIPROC_ENV):  # one process in multiprocess mode: the directory must exist
+        prepare_metrics_dir()
     from oppbot.serve import run_server
 
     run_server(settings)
