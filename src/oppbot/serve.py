@@ -29,10 +29,20 @@ def adapter_mounts(settings: Settings) -> list[Mount]:
 
 async def serve(settings: Settings, *, sock: socket.socket | None = None, migrate: bool = True) -> None:
     """One server process; with `sock` (a worker of `--workers N`) on that pre-bound socket."""
+    # The playground (no chat credentials): a Slack stand-in on loopback, the Slack adapter pointed at it.
+    # One process only: `--workers N` refuses to start without chat credentials (oppbot.workers).
+    from oppbot import playground as pg
+
+    playground = await pg.SlackPlayground.start(settings) if sock is None and pg.wanted(settings) else None
+    settings = playground.settings if playground is not None else settings
     runtime = Runtime.create(settings)
     if migrate:
         await runtime.migrate()
-    app = build_app(runtime, adapter_mounts(settings))
+    mounts = adapter_mounts(settings)
+    if playground is not None:
+        await playground.load_demo(runtime)
+        mounts.append(playground.mount)
+    app = build_app(runtime, mounts)
     # SIGTERM: stop listening, let in-flight requests finish (bounded), then the adapters drain.
     runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=SHUTDOWN_WAIT)
     await runner.setup()
@@ -43,6 +53,9 @@ async def serve(settings: Settings, *, sock: socket.socket | None = None, migrat
         site = web.TCPSite(runner, settings.host, settings.port)
     await site.start()
     log.info("oppbot listening on http://%s:%s (pid %d)", settings.host, settings.port, os.getpid())
+    if playground is not None:
+        url = playground.attach(runner.addresses[0][1])
+        print(f"oppbot playground: {url}", flush=True)
     socket_mode = None
     if settings.slack_app_token:
         from oppbot.adapters.slack import SLACK_APP, start_socket_mode
@@ -60,6 +73,8 @@ async def serve(settings: Settings, *, sock: socket.socket | None = None, migrat
     if socket_mode is not None:
         await socket_mode.close_async()  # type: ignore[no-untyped-call]
     await runner.cleanup()
+    if playground is not None:
+        await playground.stop()
 
 
 def run_server(settings: Settings) -> None:

@@ -86,6 +86,15 @@ def run_workers(settings: Settings, workers: int) -> int:
     """Supervise `workers` processes until SIGTERM/SIGINT; 0 when all of them stopped cleanly."""
     if MULTIPROC_ENV not in os.environ and "prometheus_client" in sys.modules:
         raise RuntimeError("run_workers must run before prometheus_client is imported (oppbot.workers)")
+    from oppbot import playground
+
+    if playground.wanted(settings):
+        # The playground is one process with its own Slack stand-in; workers need a real chat platform.
+        log.error(
+            "--workers needs Slack or Teams credentials (or OPPBOT_PLAYGROUND=off): "
+            "the playground runs in one process"
+        )
+        return 2
     metrics_dir = prepare_metrics_dir()
     from oppbot.runtime import Runtime
 
