@@ -96,6 +96,16 @@ def run_workers(settings: Settings, workers: int) -> int:
         )
         return 2
     metrics_dir = prepare_metrics_dir()
+    try:
+        return _supervise(settings, workers)
+    finally:
+        if metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def _supervise(settings: Settings, workers: int) -> int:
+    from prometheus_client import multiprocess
+
     from oppbot.runtime import Runtime
 
     async def migrate() -> None:
@@ -106,8 +116,6 @@ def run_workers(settings: Settings, workers: int) -> int:
             await runtime.close()
 
     asyncio.run(migrate())  # once, before any worker: they start on the current schema
-    from prometheus_client import multiprocess
-
     sock = listen(settings.host, settings.port)
     log.info("oppbot listening on http://%s:%s with %d workers", settings.host, settings.port, workers)
     signal.pthread_sigmask(signal.SIG_BLOCK, WATCHED)
@@ -172,7 +180,5 @@ def run_workers(settings: Settings, workers: int) -> int:
     finally:
         sock.close()
         signal.pthread_sigmask(signal.SIG_UNBLOCK, WATCHED)
-        if metrics_dir is not None:
-            shutil.rmtree(metrics_dir, ignore_errors=True)
     log.info("oppbot stopped")
     return code

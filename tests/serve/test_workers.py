@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import signal
+import subprocess
+import sys
+import time
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -16,7 +20,17 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_client import SlackRequestSender
-from tests.serve.cluster import SECRET, USER, Click, Server, entries, prepare, run_load, throwaway_database
+from tests.serve.cluster import (
+    SECRET,
+    USER,
+    Click,
+    Server,
+    entries,
+    free_port,
+    prepare,
+    run_load,
+    throwaway_database,
+)
 
 CLICKS = 120
 CLIENTS = 16
@@ -110,3 +124,43 @@ async def test_two_workers_share_the_port_and_drain_on_sigterm(database_url: str
             assert any(line["message"] == "oppbot stopped" for line in lines)
         finally:
             server.kill()
+
+
+async def test_a_dead_worker_is_replaced(tmp_path: Path) -> None:
+    async with throwaway_database("sqlite", tmp_path) as url, FakeSlack() as fake:
+        server = Server(url, fake.base_url, tmp_path, args=["--workers", "2"])
+        try:
+            server.start()
+            await server.healthy()
+            pids = await worker_pids(server.port)
+            assert len(pids) == 2
+            dead = min(pids)
+            os.kill(dead, signal.SIGKILL)
+            deadline = time.monotonic() + 60
+            now: set[int] = set()
+            while time.monotonic() < deadline:
+                await asyncio.sleep(0.5)
+                now = await worker_pids(server.port)
+                if len(now) == 2 and dead not in now:
+                    break
+            assert len(now) == 2 and dead not in now, server.tail()
+            assert pids - {dead} <= now  # the other worker went on serving
+            assert await asyncio.to_thread(server.stop, signal.SIGTERM) == 0, server.tail()
+        finally:
+            server.kill()
+
+
+def test_workers_refuse_the_single_process_playground(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPPBOT_", "PROMETHEUS_"))}
+    env["OPPBOT_DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path}/p.db"
+    result = subprocess.run(
+        [sys.executable, "-m", "oppbot", "serve", "--workers", "2", "--port", str(free_port())],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "--workers needs Slack or Teams credentials" in result.stderr
