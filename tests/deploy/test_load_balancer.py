@@ -221,6 +221,15 @@ async def test_a_replica_killed_mid_load_loses_no_acknowledged_change(
         assert not replica.errors(), replica.tail()
 
 
+async def test_metrics_are_scraped_from_the_replicas_not_through_the_balancer(cluster: Cluster) -> None:
+    async with aiohttp.ClientSession() as session:
+        async with session.get(f"http://127.0.0.1:{cluster.lb.port}/metrics") as resp:
+            assert resp.status == 404
+        for replica in cluster.replicas:
+            async with session.get(f"http://127.0.0.1:{replica.port}/metrics") as resp:
+                assert resp.status == 200 and "oppbot_requests" in await resp.text()
+
+
 async def test_a_rolling_restart_loses_no_request(cluster: Cluster) -> None:
     versions = await prepare(cluster.url, CLICKS)
     requests = traffic(versions)
