@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -57,22 +58,37 @@ def _with_runtime(settings: Settings, work: Callable[[Runtime], Awaitable[T]]) -
 def serve(
     host: Annotated[str | None, typer.Option(help="Interface to listen on (OPPBOT_HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on (OPPBOT_PORT).")] = None,
+    workers: Annotated[
+        int, typer.Option(min=1, help="Worker processes sharing the port (one per core is typical).")
+    ] = 1,
 ) -> None:
-    """Run the web server: Slack at /slack/events, /healthz; without chat credentials, the playground at /."""
-    from oppbot.serve import run_server
-
+    """Run the web server: Slack at /slack/events, /healthz, /livez, /metrics; without chat
+    credentials, the playground at /."""
     overrides: dict[str, object] = {}
     if host is not None:
         overrides["host"] = host
     if port is not None:
         overrides["port"] = port
     settings = _settings(**overrides)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    try:
-        run_server(settings)
-    except SettingsError as exc:  # an adapter's own check (Teams: a secret, a tenant)
-        typer.echo(f"oppbot: {exc}", err=True)
-        raise typer.Exit(EXIT_USAGE) from exc
+    from oppbot.logs import configure_logging
+    from oppbot.workers import MULTIPROC_ENV, prepare_metrics_dir, run_workers
+
+    configure_logging(settings.log_format)
+    if settings.teams_configured:  # a secret or a tenant missing: one line, exit 2, before any worker starts
+        from oppbot.adapters.teams.sdk import check_settings
+
+        try:
+            check_settings(settings)
+        except SettingsError as exc:
+            typer.echo(f"oppbot: {exc}", err=True)
+            raise typer.Exit(EXIT_USAGE) from exc
+    if workers > 1:
+        raise typer.Exit(run_workers(settings, workers))
+    if os.environ.get(MULTIPROC_ENV):  # one process in multiprocess mode: the directory must exist
+        prepare_metrics_dir()
+    from oppbot.serve import run_server  # after the metrics directory: prometheus-client reads it on import
+
+    run_server(settings)
 
 
 @app.command()
@@ -135,7 +151,11 @@ def db_upgrade() -> None:
     async def nothing(_rt: Runtime) -> None:
         return None
 
-    _with_runtime(_settings(), nothing)
+    settings = _settings()
+    from oppbot.logs import configure_logging
+
+    configure_logging(settings.log_format)  # a migration job logs which migrations it ran
+    _with_runtime(settings, nothing)
     typer.echo("database is up to date")
 
 

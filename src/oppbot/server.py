@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
 from collections.abc import Callable
 
-import sqlalchemy as sa
 from aiohttp import web
 
+from oppbot import metrics
 from oppbot.runtime import Runtime
+from oppbot.store.engine import database_revisions, head_revisions
+from oppbot.store.events import EventStore
 
 log = logging.getLogger(__name__)
 RUNTIME: web.AppKey[Runtime] = web.AppKey("runtime", Runtime)
@@ -17,21 +21,42 @@ RUNTIME: web.AppKey[Runtime] = web.AppKey("runtime", Runtime)
 Mount = Callable[[web.Application, Runtime], None]
 
 
+HEALTH_TIMEOUT = 3.0  # seconds: a probe answers "unavailable" rather than hang on a dead database
+
+
 async def healthz(request: web.Request) -> web.Response:
+    """Readiness: the database answers and its schema is at the code's migration head."""
     runtime = request.app[RUNTIME]
     try:
-        async with runtime.engine.connect() as conn:
-            await conn.execute(sa.text("SELECT 1"))
+        async with asyncio.timeout(HEALTH_TIMEOUT):
+            current = await database_revisions(runtime.engine)
     except Exception as exc:  # the probe must answer, not crash
         log.warning("health check failed: %s", exc)
-        return web.json_response({"status": "unavailable"}, status=503)
+        return web.json_response({"status": "unavailable", "database": "unreachable"}, status=503)
+    expected = head_revisions()
+    if current != expected:
+        body = {"status": "unavailable", "database": "migrations pending", "at": sorted(current)}
+        return web.json_response(body | {"head": sorted(expected)}, status=503)
     return web.json_response({"status": "ok"})
+
+
+async def livez(_request: web.Request) -> web.Response:
+    """Liveness: the event loop answers; never touches the database (a database outage is not
+    a reason to restart every replica)."""
+    return web.json_response({"status": "ok", "pid": os.getpid()})
+
+
+async def metrics_endpoint(_request: web.Request) -> web.Response:
+    body = await metrics.render()
+    return web.Response(body=body, headers={"Content-Type": metrics.CONTENT_TYPE})
 
 
 def build_app(runtime: Runtime, mounts: list[Mount] | None = None) -> web.Application:
     app = web.Application()
     app[RUNTIME] = runtime
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/livez", livez)
+    app.router.add_get("/metrics", metrics_endpoint)
     for mount in mounts or []:
         mount(app, runtime)
 
@@ -42,6 +67,16 @@ def build_app(runtime: Runtime, mounts: list[Mount] | None = None) -> web.Applic
         await runtime.dispatcher.stop()
         await runtime.close()
 
+    async def _metrics_on(_app: web.Application) -> None:
+        metrics.instrument_pool(runtime.engine)
+        metrics.register_backlog("change_events", EventStore(runtime.sessions).backlog_age)
+
+    async def _metrics_off(_app: web.Application) -> None:
+        metrics.uninstrument_pool(runtime.engine)
+        metrics.unregister_backlog("change_events")
+
     app.on_startup.append(_start_dispatcher)
+    app.on_startup.append(_metrics_on)
     app.on_cleanup.append(_close)
+    app.on_cleanup.append(_metrics_off)  # after the pool has given its connections back
     return app
