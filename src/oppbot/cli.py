@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -93,6 +94,46 @@ def chat(
 
     code = _with_runtime(settings, work)
     raise typer.Exit(code)
+
+
+@app.command()
+def scheduler(
+    once: Annotated[
+        bool, typer.Option("--once", help="Send what is due now, print the counts, exit.")
+    ] = False,
+) -> None:
+    """Run the reminder and digest scheduler alone (beside any number of `serve` processes)."""
+    from oppbot.notify.scheduler import Scheduler
+
+    settings = _settings()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    async def work(runtime: Runtime) -> None:
+        register_direct_notifiers(runtime)
+        runner = Scheduler(runtime)
+        if once:
+            report = await runner.run_once()
+            typer.echo(f"reminders sent {report.reminders}, digests sent {report.digests}")
+            return
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        runner.start()
+        try:
+            await stop.wait()
+        finally:
+            await runner.stop()
+
+    _with_runtime(settings, work)
+
+
+def register_direct_notifiers(runtime: Runtime) -> None:
+    """The chat platforms configured, as ways to write to a person first (reminders, digests)."""
+    if runtime.settings.slack_configured or runtime.settings.slack_bot_token:
+        from oppbot.adapters.slack.direct import SlackDirectNotifier
+
+        runtime.direct.add(SlackDirectNotifier.for_runtime(runtime))
 
 
 @setup_app.command("demo")

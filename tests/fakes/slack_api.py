@@ -83,6 +83,8 @@ class FakeSlack:
     home_views: dict[str, dict[str, Any]] = field(default_factory=dict)  # user id -> published home view
     revoked_tokens: set[str] = field(default_factory=set)
     oauth_installer_user_id: str = "U0ADMIN"
+    # file id -> {"filename", "length", "bytes", "title", "channels"}: files_upload_v2's three steps.
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.base_url = ""
@@ -105,6 +107,7 @@ class FakeSlack:
         app.router.add_route("*", "/api/{method}", self._handle_api)
         app.router.add_post("/response_url/{id}", self._handle_response_url)
         app.router.add_get("/socket-mode", self._handle_socket)
+        app.router.add_post("/upload/v1/{file_id}", self._handle_upload)
         self._server = LoopbackServer(app)
         self.url = await self._server.start()
         self.base_url = f"{self.url}/api/"
@@ -385,6 +388,23 @@ class FakeSlack:
         )
         return web.Response(status=status, text=text)
 
+    async def _handle_upload(self, request: web.Request) -> web.Response:
+        """Step 2 of files_upload_v2: the bytes go to the URL files.getUploadURLExternal handed out."""
+        file_id = request.match_info["file_id"]
+        data = await request.read()
+        pending = self.files.get(file_id)
+        status, text = 200, f"OK - {len(data)}"
+        if pending is None or "bytes" in pending:
+            status, text = 404, "file_not_found"
+        else:
+            pending["bytes"] = data
+        await self._record(
+            RecordedCall(
+                "upload", {"file_id": file_id, "length": len(data)}, None, time.monotonic(), status, text
+            )
+        )
+        return web.Response(status=status, text=text)
+
     # ------------------------------------------------------------------ helpers
 
     def _next_ts(self) -> str:
@@ -580,6 +600,47 @@ class FakeSlack:
         cid = self.dm_channel_for(users[0])
         return {"ok": True, "no_op": already, "already_open": already, "channel": {"id": cid}}
 
+    def _files_get_upload_url_external(self, p: dict[str, Any], token: str) -> dict[str, Any]:
+        filename, length = p.get("filename"), str(p.get("length") or "")
+        if not filename or not length.isdigit() or int(length) <= 0:
+            raise SlackApiError("invalid_arguments", messages=["[ERROR] filename and length are required"])
+        file_id = f"F{next(self._seq):08d}"
+        self.files[file_id] = {"filename": filename, "length": int(length), "channels": []}
+        return {"ok": True, "upload_url": f"{self.url}/upload/v1/{file_id}", "file_id": file_id}
+
+    def _files_complete_upload_external(self, p: dict[str, Any], token: str) -> dict[str, Any]:
+        raw = p.get("files")
+        try:
+            items = json.loads(raw) if isinstance(raw, str) else raw
+        except json.JSONDecodeError:
+            raise SlackApiError("invalid_json") from None
+        if not isinstance(items, list) or not items:
+            raise SlackApiError("invalid_arguments", messages=["[ERROR] files is required"])
+        channel = p.get("channel_id")
+        if channel:
+            channel = self._resolve_channel(str(channel))
+        done = []
+        for item in items:
+            stored = self.files.get(str(item.get("id")))
+            # Slack completes only what was uploaded, with exactly the announced length.
+            if stored is None or len(stored.get("bytes", b"")) != stored["length"]:
+                raise SlackApiError("file_not_found")
+            stored["title"] = item.get("title") or stored["filename"]
+            if channel:
+                stored["channels"].append(channel)
+            done.append(
+                {
+                    "id": item["id"],
+                    "name": stored["filename"],
+                    "title": stored["title"],
+                    "size": stored["length"],
+                    "mimetype": "image/png" if stored["filename"].endswith(".png") else "",
+                    "user": BOT_USER_ID,
+                    "created": self._ts_base,
+                }
+            )
+        return {"ok": True, "files": done}
+
     def _team_info(self, p: dict[str, Any], token: str) -> dict[str, Any]:
         return {
             "ok": True,
@@ -674,5 +735,7 @@ _HANDLERS: dict[str, Callable[..., dict[str, Any]]] = {
     "users.lookupByEmail": FakeSlack._users_lookup_by_email,
     "conversations.open": FakeSlack._conversations_open,
     "team.info": FakeSlack._team_info,
+    "files.getUploadURLExternal": FakeSlack._files_get_upload_url_external,
+    "files.completeUploadExternal": FakeSlack._files_complete_upload_external,
     "oauth.v2.access": FakeSlack._oauth_v2_access,
 }

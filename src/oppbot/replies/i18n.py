@@ -206,6 +206,16 @@ EN: dict[str, str] = {
     "list_stalled": "⚠ Stalled ({count}), most overdue first",
     "list_others": "The others ({count})",
     "team_pipeline": "Team pipeline",
+    # reminders, snoozes and digests (the scheduler)
+    "action_snooze": "Snooze…",
+    "snooze_1d": "1 day",
+    "snooze_3d": "3 days",
+    "snooze_1w": "1 week",
+    "snoozed": "{no}: no reminders about it until {until}.",
+    "reminder_stalled": "⏰ {no} is stalled in {stage}: {days} days past its usual time. Move it on, update it, or snooze this reminder.",
+    "reminder_escalated": "{owner} has had {count} reminders about {no}, stalled in {stage} for {days} days, without acting on it.",
+    "todo_due": "📌 To-do due today for {no}: {activity}.",
+    "digest_queued": "Your digest is on its way.",
 }
 
 IT: dict[str, str] = {
@@ -402,6 +412,16 @@ IT: dict[str, str] = {
     "list_stalled": "⚠ Ferme ({count}), le più in ritardo prima",
     "list_others": "Le altre ({count})",
     "team_pipeline": "Pipeline del team",
+    # promemoria, posticipi e riepiloghi (lo scheduler)
+    "action_snooze": "Posticipa…",
+    "snooze_1d": "1 giorno",
+    "snooze_3d": "3 giorni",
+    "snooze_1w": "1 settimana",
+    "snoozed": "{no}: nessun promemoria fino al {until}.",
+    "reminder_stalled": "⏰ {no} è ferma in {stage}: {days} giorni oltre il tempo abituale. Falla avanzare, aggiornala o posticipa il promemoria.",
+    "reminder_escalated": "{owner} ha ricevuto {count} promemoria su {no}, ferma in {stage} da {days} giorni, senza intervenire.",
+    "todo_due": "📌 Attività in scadenza oggi per {no}: {activity}.",
+    "digest_queued": "Il tuo riepilogo è in arrivo.",
 }
 
 CATALOGS = {"en": EN, "it": IT}
