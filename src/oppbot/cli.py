@@ -1,4 +1,4 @@
-"""The `oppbot` command line (conventions.md): serve, chat, setup, db."""
+"""The `oppbot` command line (conventions.md): serve, chat, scheduler, setup, db."""
 
 from __future__ import annotations
 
