@@ -170,6 +170,7 @@ class NotificationService:
                 if due is None:
                     due = due_dates[key] = stall_due(formula, self.service.stall_default, last_change)
                 items += self._reminders_of(people, now, no, owner, last_change, due, snoozed)
+            items = await self._escalations(people, items, now)
             added += await self.store.enqueue(items, now)
             after = (rows[-1][2], rows[-1][0])
             if len(rows) < self.batch:
@@ -204,16 +205,29 @@ class NotificationService:
         )
         if slot is None:
             return []
-        items = [
+        return [
             NewNotification(REMINDER, no, slot.period, owner.code, next_working_instant(prefs, zone, now))
         ]
-        manager = people.get(owner.manager_code or "")
-        # After `escalate_after` reminders of this stall went unanswered (a move, closing or snooze
-        # starts a new anchor), the manager hears once, in their own hours.
-        if slot.number >= self.escalate_after and manager is not None:
-            m, m_prefs = manager
-            at = next_working_instant(m_prefs, self._zone(m_prefs), now)
-            items.append(NewNotification(ESCALATION, no, slot.anchor, m.code, at))
+
+    async def _escalations(
+        self, people: dict[str, tuple[Salesperson, Preferences]], items: list[NewNotification], now: datetime
+    ) -> list[NewNotification]:
+        """After `escalate_after` reminders of one stall were sent and went unanswered (a move, closing
+        or snooze starts a new anchor), the owner's manager hears once, in their own hours. One
+        statement per page, and only for stalls that have had enough reminders to qualify."""
+        candidates = {i.target: i for i in items if int(i.period.rsplit("#", 1)[1]) >= self.escalate_after}
+        if not candidates:
+            return items
+        sent = await self.store.sent_periods(REMINDER, list(candidates))
+        for no, item in candidates.items():
+            anchor = item.period.rsplit("#", 1)[0]
+            count = sum(1 for period in sent.get(no, ()) if period.rsplit("#", 1)[0] == anchor)
+            owner = people[item.person][0]
+            manager = people.get(owner.manager_code or "")
+            if count >= self.escalate_after and manager is not None:
+                m, m_prefs = manager
+                at = next_working_instant(m_prefs, self._zone(m_prefs), now)
+                items.append(NewNotification(ESCALATION, no, anchor, m.code, at))
         return items
 
     async def scan_todos(self, now: datetime | None = None) -> int:

@@ -152,6 +152,18 @@ class NotificationStore:
             value = await session.scalar(query)
         return _utc(value) if value is not None else None
 
+    async def sent_periods(self, kind: str, targets: Sequence[str]) -> dict[str, list[str]]:
+        """The periods of the `kind` notifications sent about each target (one statement)."""
+        n = NotificationRow
+        async with self._sessions() as session:
+            rows = await session.execute(
+                sa.select(n.target, n.period).where(n.kind == kind, n.status == SENT, n.target.in_(targets))
+            )
+        found: dict[str, list[str]] = {}
+        for target, period in rows:
+            found.setdefault(target, []).append(period)
+        return found
+
     async def counts(self) -> dict[tuple[str, str], int]:
         """(kind, status) → rows: what the tests and `--once` look at."""
         n = NotificationRow
