@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import struct
 import zlib
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,8 +14,10 @@ import pytest
 from oppbot.adapters.slack.direct import SlackDirectNotifier
 from oppbot.notify.port import Direct, Image, RetryLater, Unreachable
 from oppbot.replies.document import Note
+from oppbot.runtime import Runtime
 from oppbot.store.cards import PostedCards
-from tests.slack.conftest import SlackHarness
+from tests.fakes.slack_api import FakeSlack
+from tests.slack.conftest import SlackHarness, running_harness
 from tests.slack.validate import action_ids, texts, valid_blocks
 
 FRIDAY_NOON = datetime(2026, 10, 16, 12, 0, tzinfo=UTC)  # OP000001 and OP000002: 14D + 1 since 1 Oct
@@ -168,3 +172,25 @@ async def test_images_are_uploaded_into_the_dm_with_files_upload_v2(slack: Slack
         "upload",
         "files.completeUploadExternal",
     ]
+
+
+async def test_serve_runs_the_scheduler_and_digest_now_arrives_at_once(
+    fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path}/oppbot.db"
+    async with running_harness(fake_slack, url, scheduler="on") as slack:
+        assert isinstance(slack.runtime, Runtime)
+        # The pass at start-up ran on the harness clock (1 October: nothing stalled yet, JO's Monday
+        # digest is the one of 28 September); `digest now` wakes the sender without waiting a minute.
+        await slack.command("digest now", user="U0DEMO3")
+        for _ in range(300):
+            if len(dm_to(slack, "U0DEMO3")) >= 2:
+                break
+            await asyncio.sleep(0.1)
+        assert len(dm_to(slack, "U0DEMO3")) == 2  # the scheduled one and the one asked for
+        for _ in range(300):  # the row is marked sent just after Slack answered
+            counts = await slack.runtime.notifications.store.counts()
+            if counts.get(("digest", "sent")) == 2:
+                break
+            await asyncio.sleep(0.1)
+        assert counts[("digest", "sent")] == 2  # (and the seed's to-dos due today went out too)
