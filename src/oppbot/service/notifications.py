@@ -99,6 +99,7 @@ class NotificationService:
         self.batch = batch
         # Nudged when something is due at once (`digest now`): the running scheduler sends it.
         self.wakers: list[Callable[[], None]] = []
+        self._owners: dict[tuple[str, datetime], tuple[ZoneInfo, date, datetime] | None] = {}
 
     def now(self) -> datetime:
         return self.service.clock().astimezone(UTC)
@@ -152,6 +153,7 @@ class NotificationService:
         """Queue the reminder due now for every stalled opportunity (and escalations); how many new."""
         now = now or self.now()
         people = await self._people()
+        self._owners.clear()  # preferences are read afresh each pass
         as_of = now.astimezone(self.service.timezone).date()
         async with self.service.uow() as uow:
             cutoffs = await self.service._stall_cutoffs(uow.repo, as_of)
@@ -186,18 +188,15 @@ class NotificationService:
         due: date,
         snoozed: datetime | None,
     ) -> list[NewNotification]:
-        found = people.get(owner_code)
-        if found is None:
+        owner = self._owner_now(people, owner_code, now)
+        if owner is None:
             return []
-        owner, prefs = found
-        if not prefs.reminders_on:
-            return []
-        zone = self._zone(prefs)
+        zone, today, due_at = owner
         snoozed = _utc(snoozed) if snoozed is not None else None
         slot = reminder_slot(
             last_change,
             due,
-            now.astimezone(zone).date(),
+            today,
             self.remind_every,
             snoozed_until=snoozed,
             now=now,
@@ -205,9 +204,25 @@ class NotificationService:
         )
         if slot is None:
             return []
-        return [
-            NewNotification(REMINDER, no, slot.period, owner.code, next_working_instant(prefs, zone, now))
-        ]
+        return [NewNotification(REMINDER, no, slot.period, owner_code, due_at)]
+
+    def _owner_now(
+        self, people: dict[str, tuple[Salesperson, Preferences]], code: str, now: datetime
+    ) -> tuple[ZoneInfo, date, datetime] | None:
+        """An owner's zone, local date and next working instant: once per pass, not once per row."""
+        key = (code, now)
+        if key in self._owners:
+            return self._owners[key]
+        found = people.get(code)
+        value = None
+        if found is not None and found[1].reminders_on:
+            prefs = found[1]
+            zone = self._zone(prefs)
+            value = (zone, now.astimezone(zone).date(), next_working_instant(prefs, zone, now))
+        if len(self._owners) > 10_000:
+            self._owners.clear()
+        self._owners[key] = value
+        return value
 
     async def _escalations(
         self, people: dict[str, tuple[Salesperson, Preferences]], items: list[NewNotification], now: datetime
