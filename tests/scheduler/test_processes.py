@@ -210,3 +210,34 @@ async def test_a_sender_killed_between_claim_and_send_sends_once_after_the_lease
     assert reminders2 + digests2 == held
     assert sorted(dms(fake).values()) == [1, 1] + [STALLED_PER_REP] * len(REPS)
     assert max(posted_texts(fake).values()) == 1
+
+
+async def test_the_scheduler_alone_sends_and_stops_cleanly_on_sigterm(
+    fake: FakeSlack, tmp_path: Path
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path}/oppbot.db"
+    await prepare(url)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPPBOT_")}
+    env |= {
+        "OPPBOT_DATABASE_URL": url,
+        "OPPBOT_SLACK_BOT_TOKEN": "xoxb-processes",
+        "OPPBOT_SLACK_SIGNING_SECRET": "processes",
+        "OPPBOT_SLACK_API_URL": fake.base_url,
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "oppbot", "scheduler"], env=env, cwd=tmp_path, stderr=subprocess.PIPE
+    )
+    try:
+        expected = STALLED_PER_REP * len(REPS) + len(MANAGERS)
+        for _ in range(TIMEOUT * 10):  # the pass at start-up sends everything due
+            if sum(dms(fake).values()) >= expected:
+                break
+            await asyncio.sleep(0.1)
+        assert sum(dms(fake).values()) == expected
+        proc.send_signal(signal.SIGTERM)
+        await asyncio.to_thread(proc.wait, TIMEOUT)
+        assert proc.returncode == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert await rows(url) == Counter({("reminder", "sent"): 90, ("digest", "sent"): 2})
