@@ -9,8 +9,9 @@ DirectNotifier and records the outcome: sent, retry later (the platform said so)
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -22,6 +23,7 @@ from oppbot.domain.preferences import Preferences
 from oppbot.domain.schedule import (
     DEFAULT_SNOOZE,
     SNOOZE_DAYS,
+    ReminderSlot,
     latest_digest_slot,
     next_working_instant,
     reminder_slot,
@@ -51,7 +53,7 @@ from oppbot.store.repository import required
 log = logging.getLogger(__name__)
 
 REMINDER, ESCALATION, TODO, DIGEST = "reminder", "escalation", "todo", "digest"
-BATCH = 500  # opportunities per page of the reminder scan (one SELECT and one INSERT each)
+BATCH = 1000  # opportunities per page of the reminder scan (one SELECT and one INSERT each)
 LEASE = timedelta(minutes=5)  # a sender that dies holding a claim: retried after this
 MAX_BACKOFF = timedelta(hours=1)
 
@@ -100,6 +102,7 @@ class NotificationService:
         # Nudged when something is due at once (`digest now`): the running scheduler sends it.
         self.wakers: list[Callable[[], None]] = []
         self._owners: dict[tuple[str, datetime], tuple[ZoneInfo, date, datetime] | None] = {}
+        self._slots: dict[tuple[date, date, date, datetime | None, str], ReminderSlot | None] = {}
 
     def now(self) -> datetime:
         return self.service.clock().astimezone(UTC)
@@ -154,29 +157,41 @@ class NotificationService:
         now = now or self.now()
         people = await self._people()
         self._owners.clear()  # preferences are read afresh each pass
+        self._slots.clear()
         as_of = now.astimezone(self.service.timezone).date()
         async with self.service.uow() as uow:
             cutoffs = await self.service._stall_cutoffs(uow.repo, as_of)
         due_dates: dict[tuple[str, date], date] = {}
-        after: tuple[date, str] | None = None
         added = 0
-        while True:
+
+        async def page(after: tuple[date, str] | None) -> Sequence[scans.StalledRow]:
             async with self.service.uow() as uow:
-                rows = await scans.stalled_page(uow.session, cutoffs, after, self.batch)
-            if not rows:
-                return added
+                return await scans.stalled_page(uow.session, cutoffs, after, self.batch)
+
+        rows = await page(None)
+        while rows:
+            # The next page is read while this one's reminders are written (two connections).
+            following = (
+                asyncio.ensure_future(page((rows[-1][2], rows[-1][0]))) if len(rows) == self.batch else None
+            )
             items: list[NewNotification] = []
-            for no, owner, last_change, formula, snoozed in rows:
+            for no, owner, last_change, formula, snoozed, stalled in rows:
+                if not stalled:  # in progress, but its stage's formula gives it longer
+                    continue
                 key = (formula, last_change)
                 due = due_dates.get(key)
                 if due is None:
                     due = due_dates[key] = stall_due(formula, self.service.stall_default, last_change)
                 items += self._reminders_of(people, now, no, owner, last_change, due, snoozed)
-            items = await self._escalations(people, items, now)
-            added += await self.store.enqueue(items, now)
-            after = (rows[-1][2], rows[-1][0])
-            if len(rows) < self.batch:
-                return added
+            try:
+                items = await self._escalations(people, items, now)
+                added += await self.store.enqueue(items, now)
+            except BaseException:
+                if following is not None:
+                    following.cancel()
+                raise
+            rows = await following if following is not None else []
+        return added
 
     def _reminders_of(
         self,
@@ -193,15 +208,21 @@ class NotificationService:
             return []
         zone, today, due_at = owner
         snoozed = _utc(snoozed) if snoozed is not None else None
-        slot = reminder_slot(
-            last_change,
-            due,
-            today,
-            self.remind_every,
-            snoozed_until=snoozed,
-            now=now,
-            snooze_day=snoozed.astimezone(zone).date() if snoozed else None,
-        )
+        key = (last_change, due, today, snoozed, zone.key)
+        if key in self._slots:  # many opportunities share these: compute each once per pass
+            slot = self._slots[key]
+        else:
+            if len(self._slots) > 50_000:  # bounded, whatever the data
+                self._slots.clear()
+            slot = self._slots[key] = reminder_slot(
+                last_change,
+                due,
+                today,
+                self.remind_every,
+                snoozed_until=snoozed,
+                now=now,
+                snooze_day=snoozed.astimezone(zone).date() if snoozed else None,
+            )
         if slot is None:
             return []
         return [NewNotification(REMINDER, no, slot.period, owner_code, due_at)]

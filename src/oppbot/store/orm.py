@@ -190,6 +190,8 @@ class OpportunityRow(Base):
     __table_args__ = (
         sa.Index("ix_opportunity_owner_status", "salesperson_code", "status"),
         sa.Index("ix_opportunity_stall", "status", "last_change_date"),
+        # The reminder scan's keyset order (migration 0007): each page is one index range, no sort.
+        sa.Index("ix_opportunity_stall_keyset", "status", "last_change_date", "no"),
         sa.Index("ix_opportunity_cycle_status", "sales_cycle_code", "status", "current_stage"),
     )
     no: Mapped[str] = mapped_column(sa.String(20), primary_key=True)

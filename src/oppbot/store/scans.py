@@ -13,22 +13,22 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from oppbot.domain.enums import TaskStatus
+from oppbot.domain.enums import OpportunityStatus, TaskStatus
 from oppbot.domain.model import Salesperson
 from oppbot.domain.preferences import FIELDS as PREFERENCE_FIELDS
 from oppbot.domain.preferences import Preferences
 from oppbot.store.orm import (
     ActivityRow,
     OpportunityRow,
+    SalesCycleStageRow,
     SalespersonPreferenceRow,
     SalespersonRow,
     SnoozeRow,
     TaskRow,
 )
-from oppbot.store.repository import _STALL_FORMULA, _stalled, _with_stage
 
-# (no, owner, last change, stall formula, snoozed until)
-StalledRow = tuple[str, str, date, str, datetime | None]
+# (no, owner, last change, stall formula, snoozed until, stalled)
+StalledRow = tuple[str, str, date, str, datetime | None, bool]
 # (task id, opportunity, owner, due date, activity description)
 TodoRow = tuple[int, str, str, date, str]
 
@@ -39,18 +39,45 @@ async def stalled_page(
     after: tuple[date, str] | None,
     limit: int,
 ) -> Sequence[StalledRow]:
-    """The next `limit` stalled opportunities in (last change, number) order after `after`."""
+    """The next `limit` stall candidates in (last change, number) order after `after`, each flagged
+    whether it is stalled under its own stage's formula.
+
+    The page is cut on the index alone (in progress, last change before the latest cutoff, after the
+    previous page's last key: one range of ix_opportunity_stall_keyset, no sort); the formula test comes
+    after, on that page only. Cutting after the formula test instead made PostgreSQL sort every
+    remaining candidate for every page. The caller pages on with the last row's key, flagged or not.
+    """
     if not cutoffs:
         return []
-    o = OpportunityRow
-    query = sa.select(o.no, o.salesperson_code, o.last_change_date, _STALL_FORMULA, SnoozeRow.until)
-    query = _with_stage(query).outerjoin(SnoozeRow, SnoozeRow.opportunity_no == o.no).where(_stalled(cutoffs))
+    o, stage = OpportunityRow, SalesCycleStageRow
+    candidates = sa.select(
+        o.no, o.salesperson_code, o.last_change_date, o.sales_cycle_code, o.current_stage
+    ).where(o.status == OpportunityStatus.IN_PROGRESS, o.last_change_date < max(cutoffs.values()))
     if after is not None:
-        query = query.where(
-            sa.tuple_(o.last_change_date, o.no) > sa.tuple_(sa.literal(after[0]), sa.literal(after[1]))
+        # The whole index key in the row comparison, so PostgreSQL starts the index range right there.
+        key = sa.tuple_(o.status, o.last_change_date, o.no)
+        start = sa.tuple_(
+            sa.literal(OpportunityStatus.IN_PROGRESS.value), sa.literal(after[0]), sa.literal(after[1])
         )
-    query = query.order_by(o.last_change_date, o.no).limit(limit)
-    return (await session.execute(query)).all()  # type: ignore[return-value]
+        candidates = candidates.where(key > start)
+    page = candidates.order_by(o.status, o.last_change_date, o.no).limit(limit).subquery()
+    formula = sa.func.coalesce(stage.date_formula, "")
+    stalled = sa.or_(*(sa.and_(formula == f, page.c.last_change_date < cut) for f, cut in cutoffs.items()))
+    query = (
+        sa.select(
+            page.c.no, page.c.salesperson_code, page.c.last_change_date, formula, SnoozeRow.until, stalled
+        )
+        .select_from(page)
+        .outerjoin(
+            stage,
+            sa.and_(stage.sales_cycle_code == page.c.sales_cycle_code, stage.stage == page.c.current_stage),
+        )
+        .outerjoin(SnoozeRow, SnoozeRow.opportunity_no == page.c.no)
+        .order_by(page.c.last_change_date, page.c.no)
+    )
+    # Core execution on the session's connection: plain tuples, none of the ORM's result machinery.
+    connection = await session.connection()
+    return (await connection.execute(query)).all()
 
 
 async def due_todos(

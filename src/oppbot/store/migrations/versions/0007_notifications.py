@@ -17,6 +17,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # The reminder scan pages stalled opportunities in (last change, number) order: one index range each.
+    op.create_index("ix_opportunity_stall_keyset", "opportunity", ["status", "last_change_date", "no"])
     op.create_table(
         "notification",
         sa.Column(
@@ -60,3 +62,4 @@ def downgrade() -> None:
     op.drop_index("ix_notification_person_kind", table_name="notification")
     op.drop_index("ix_notification_status_next_try_at", table_name="notification")
     op.drop_table("notification")
+    op.drop_index("ix_opportunity_stall_keyset", table_name="opportunity")
