@@ -53,7 +53,7 @@ from oppbot.store.repository import required
 log = logging.getLogger(__name__)
 
 REMINDER, ESCALATION, TODO, DIGEST = "reminder", "escalation", "todo", "digest"
-BATCH = 1000  # opportunities per page of the reminder scan (one SELECT and one INSERT each)
+BATCH = 5000  # opportunities per page of the reminder scan (one SELECT and one INSERT each)
 LEASE = timedelta(minutes=5)  # a sender that dies holding a claim: retried after this
 MAX_BACKOFF = timedelta(hours=1)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import sqlite
@@ -21,11 +22,12 @@ from oppbot.store.engine import WRITE
 from oppbot.store.orm import NotificationRow
 
 PENDING, SENDING, SENT, UNREACHABLE, CANCELLED = "pending", "sending", "sent", "unreachable", "cancelled"
-INSERT_CHUNK = 1000  # rows per INSERT statement
+INSERT_CHUNK = 5000  # rows per INSERT statement
 
 
-@dataclass(frozen=True)
-class NewNotification:
+class NewNotification(NamedTuple):
+    """A notification to queue (a tuple: a scan makes one per stalled opportunity)."""
+
     kind: str
     target: str
     period: str
@@ -63,9 +65,10 @@ class NotificationStore:
                 chunk = items[start : start + INSERT_CHUNK]
                 if conn.dialect.name == "postgresql":
                     result = await conn.execute(_PG_ENQUEUE, _pg_arrays(chunk, now))
+                    added += max(int(getattr(result, "rowcount", 0) or 0), 0)
                 else:
                     result = await conn.execute(_sqlite_enqueue(), [_row(i, now) for i in chunk])
-                added += len(result.all())
+                    added += len(result.all())
             await session.commit()
         return added
 
@@ -173,7 +176,6 @@ _PG_ENQUEUE = sa.text(
                 CAST(:persons AS text[]), CAST(:dues AS timestamptz[]))
          AS u(kind, target, period, person, due_at)
     ON CONFLICT (kind, target, period) DO NOTHING
-    RETURNING id
     """
 )
 
