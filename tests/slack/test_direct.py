@@ -194,3 +194,19 @@ async def test_serve_runs_the_scheduler_and_digest_now_arrives_at_once(
                 break
             await asyncio.sleep(0.1)
         assert counts[("digest", "sent")] == 2  # (and the seed's to-dos due today went out too)
+
+
+async def test_stopping_serve_lets_the_send_in_hand_finish(fake_slack: FakeSlack, tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path}/oppbot.db"
+    fake_slack.hold("conversations.open")  # the start-up pass's first DM waits here
+    async with running_harness(fake_slack, url, scheduler="on"):
+        for _ in range(300):
+            if fake_slack.held["conversations.open"]:
+                break
+            await asyncio.sleep(0.1)
+        assert fake_slack.held["conversations.open"] == 1
+        asyncio.get_running_loop().call_later(1.0, fake_slack.release, "conversations.open")
+    # The server stopped while a send was in hand: it finished it (and the pass) instead of cancelling.
+    opened = [c for c in fake_slack.calls_to("conversations.open") if c.response.get("ok")]
+    posted = [c for c in fake_slack.calls_to("chat.postMessage") if c.response.get("ok")]
+    assert len(opened) >= 1 and len(posted) == len(opened)

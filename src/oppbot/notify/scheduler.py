@@ -24,6 +24,7 @@ from oppbot.service.notifications import NotificationService, SendReport
 
 log = logging.getLogger(__name__)
 SEND_EVERY_SECONDS = 60
+STOP_WAIT = 20.0  # seconds a stop waits for the pass in hand; what is left is retried after its lease
 
 
 def claimer_id() -> str:
@@ -93,14 +94,18 @@ class Scheduler:
         task.add_done_callback(self._tasks.discard)
 
     async def stop(self) -> None:
-        if self._aps is not None:
-            self._aps.shutdown(wait=False)
-            self._aps = None
-        # A pass in hand finishes its row (a row left claimed would wait for its lease).
+        """No new passes; the one in hand finishes (bounded), then APScheduler goes. Shutting APScheduler
+        down first would cancel a running pass mid-send (its rows would wait for their lease)."""
+        aps, self._aps = self._aps, None
+        if aps is not None:
+            aps.pause()
+        await asyncio.sleep(0)  # a job submitted just now registers itself
         current = asyncio.current_task()
         pending = [t for t in self._tasks if t is not current]
         if pending:
-            await asyncio.gather(*pending, return_exceptions=True)
+            await asyncio.wait(pending, timeout=STOP_WAIT)
+        if aps is not None:
+            aps.shutdown(wait=False)
 
     def _running(self) -> None:
         # Jobs run as tasks of their own: stop() waits for them before the engine goes.

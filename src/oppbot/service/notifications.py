@@ -339,6 +339,10 @@ class NotificationService:
                     await finish(claimer, item.id, PENDING, now=now, retry_at=later)
                     return
             message = await self._compose(item, person, prefs, people, now)
+        except DomainError as exc:  # refused for good (a person or opportunity gone): never due again
+            await finish(claimer, item.id, CANCELLED, now=now, detail=exc.code)
+            report.cancelled += 1
+            return
         except Exception as exc:  # a bug or the database away: the row stays, retried with backoff
             log.exception("composing notification %s failed", item.id)
             await self._retry(claimer, item, now, _backoff(item.attempts), repr(exc))
