@@ -1,10 +1,10 @@
-# Two commands on a fresh machine: `make run` and `make test` (see README).
+# Two commands on a fresh machine: `make run` and `make test` (see README); `make chat` for the console.
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run chat test lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -12,7 +12,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $(STAMP)
 
+# The playground: the bot in a browser at http://127.0.0.1:3000 (no Slack or Teams account needed).
 run: $(STAMP)
+	$(BIN)/oppbot serve
+
+chat: $(STAMP)
 	$(BIN)/oppbot chat --as $${AS:-AH}
 
 test: $(STAMP)

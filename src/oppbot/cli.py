@@ -1,4 +1,4 @@
-"""The `oppbot` command line (conventions.md): serve, chat, scheduler, setup, db."""
+"""The `oppbot` command line (conventions.md): serve, chat, scheduler, setup, db, teams."""
 
 from __future__ import annotations
 
@@ -25,6 +25,8 @@ setup_app = typer.Typer(help="Load set-up data.", no_args_is_help=True)
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 app.add_typer(setup_app, name="setup")
 app.add_typer(db_app, name="db")
+teams_app = typer.Typer(help="Microsoft Teams.", no_args_is_help=True)
+app.add_typer(teams_app, name="teams")
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -57,7 +59,7 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Interface to listen on (OPPBOT_HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on (OPPBOT_PORT).")] = None,
 ) -> None:
-    """Run the web server: Slack at /slack/events, /healthz."""
+    """Run the web server: Slack at /slack/events, /healthz; without chat credentials, the playground at /."""
     from oppbot.serve import run_server
 
     overrides: dict[str, object] = {}
@@ -172,6 +174,30 @@ def db_upgrade() -> None:
 
     _with_runtime(_settings(), nothing)
     typer.echo("database is up to date")
+
+
+@teams_app.command("package")
+def teams_package(
+    out: Annotated[Path, typer.Option("--out", help="Where to write the zip.")] = Path("oppbot-teams.zip"),
+) -> None:
+    """Build the Teams app package to upload (manifest with OPPBOT_TEAMS_APP_ID, icons)."""
+    from oppbot.adapters.teams.package import PackageError, build_package
+
+    settings = _settings()
+    if not settings.teams_app_id:
+        typer.echo(
+            "oppbot: OPPBOT_TEAMS_APP_ID is not set: the package needs the bot's Microsoft App ID", err=True
+        )
+        raise typer.Exit(EXIT_USAGE)
+    try:
+        written = build_package(settings.teams_app_id, out)
+    except PackageError as exc:
+        typer.echo(f"oppbot: {exc}", err=True)
+        raise typer.Exit(EXIT_USAGE) from exc
+    except OSError as exc:
+        typer.echo(f"oppbot: cannot write {out}: {exc.strerror}", err=True)
+        raise typer.Exit(EXIT_ERROR) from exc
+    typer.echo(f"Teams app package written to {written}: upload it in Teams (Apps → Manage your apps)")
 
 
 def main() -> None:

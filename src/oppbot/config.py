@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from enum import StrEnum
 from functools import lru_cache
 from urllib.parse import urlsplit
@@ -163,6 +164,8 @@ class Settings(BaseSettings):
         # The playground fakes identities; it must never be reachable beside a real workspace.
         if self.playground == Playground.ON and (self.slack_configured or self.teams_configured):
             raise ValueError("playground: `on` is refused while Slack or Teams credentials are set")
+        if self.playground == Playground.ON and not is_loopback_host(self.host):
+            raise ValueError(f"playground: `on` needs a loopback OPPBOT_HOST, not {self.host}")
         return self
 
     @property
@@ -176,6 +179,14 @@ class Settings(BaseSettings):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+
+def is_loopback_host(host: str) -> bool:
+    """The playground acts as anyone: it may only be reached from this machine."""
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -26,15 +26,27 @@ def adapter_mounts(settings: Settings) -> list[Mount]:
 
 
 async def serve(settings: Settings) -> None:
+    # The playground (no chat credentials): a Slack stand-in on loopback, the Slack adapter pointed at it.
+    from oppbot import playground as pg
+
+    playground = await pg.SlackPlayground.start(settings) if pg.wanted(settings) else None
+    settings = playground.settings if playground is not None else settings
     runtime = Runtime.create(settings)
     await runtime.migrate()
-    app = build_app(runtime, adapter_mounts(settings))
+    mounts = adapter_mounts(settings)
+    if playground is not None:
+        await playground.load_demo(runtime)
+        mounts.append(playground.mount)
+    app = build_app(runtime, mounts)
     # SIGTERM: stop listening, let in-flight requests finish (bounded), then the adapters drain.
     runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=SHUTDOWN_WAIT)
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port)
     await site.start()
     log.info("oppbot listening on http://%s:%s", settings.host, settings.port)
+    if playground is not None:
+        url = playground.attach(runner.addresses[0][1])
+        print(f"oppbot playground: {url}", flush=True)
     socket_mode = None
     if settings.slack_app_token:
         from oppbot.adapters.slack import SLACK_APP, start_socket_mode
@@ -50,6 +62,8 @@ async def serve(settings: Settings) -> None:
     if socket_mode is not None:
         await socket_mode.close_async()  # type: ignore[no-untyped-call]
     await runner.cleanup()
+    if playground is not None:
+        await playground.stop()
 
 
 def run_server(settings: Settings) -> None:

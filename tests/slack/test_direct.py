@@ -165,11 +165,14 @@ async def test_images_are_uploaded_into_the_dm_with_files_upload_v2(slack: Slack
     )
     assert len(dm_to(slack, "U0DEMO3")) == 1
     (stored,) = slack.fake.files.values()
-    assert stored["bytes"] == png and stored["title"] == "Pipeline by stage"
-    assert stored["channels"] == [slack.fake.dm_channel_for("U0DEMO3")]
-    assert [c.method for c in slack.fake.calls if c.method.startswith(("files.", "upload"))] == [
+    assert stored["bytes"] == png and stored["title"] == "Pipeline by stage" and stored["complete"]
+    assert len(slack.fake.files) == 1
+    shared = next(m for m in slack.fake.messages.values() if m.get("files"))
+    assert shared["files"][0]["shares"] == {
+        "private": {slack.fake.dm_channel_for("U0DEMO3"): [{"ts": shared["ts"]}]}
+    }
+    assert [c.method for c in slack.fake.calls if c.method.startswith("files.")] == [
         "files.getUploadURLExternal",
-        "upload",
         "files.completeUploadExternal",
     ]
 

@@ -166,4 +166,13 @@ class Note:
     text: Phrase
 
 
-Document = Card | Listing | Table | Error | Note
+@dataclass(frozen=True)
+class Report:
+    """Several documents under one title, in order: a manager's digest (pipeline, changes, stalled...).
+    Each part keeps its own title, pager and footnote."""
+
+    title: Msg
+    parts: tuple[Table | Listing | Note, ...]
+
+
+Document = Card | Listing | Table | Error | Note | Report

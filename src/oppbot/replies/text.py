@@ -17,6 +17,7 @@ from oppbot.replies.document import (
     Note,
     Pager,
     Progress,
+    Report,
     Row,
     Table,
 )
@@ -105,6 +106,9 @@ def render_document(doc: Document, f: Formatter) -> str:
             return render_listing(doc, f)
         case Table():
             return render_table(doc, f)
+        case Report(title=title, parts=parts):
+            # A blank line between the parts, as between paragraphs.
+            return "\n\n".join([f.say(title), *(render_document(part, f) for part in parts)])
     raise AssertionError(f"unhandled document {doc!r}")
 
 

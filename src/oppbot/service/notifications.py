@@ -10,6 +10,7 @@ DirectNotifier and records the outcome: sent, retry later (the platform said so)
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -412,6 +413,8 @@ class NotificationService:
                 days=view.days_overdue,
             )
         notice = Notice(text, warning=True)
+        if item.kind == REMINDER:
+            view = dataclasses.replace(view, reminder=True)
         return Direct(person.code, card_document(view, [notice]), live_no=view.no)
 
     def _still_due(self, item: Claimed, view: OpportunityView, owner_prefs: Preferences) -> bool:

@@ -56,6 +56,7 @@ class OpportunityView:
     days_overdue: int | None
     may_change: bool
     currency: str
+    reminder: bool = False  # shown in a stall reminder: it also offers Snooze
 
     @property
     def no(self) -> str:
@@ -71,8 +72,8 @@ class OpportunityView:
 
     @property
     def offers(self) -> tuple[ActionSpec, ...]:
-        """The card's actions, in display order (domain.availability decides which); a stalled card
-        (what a reminder shows) also offers Snooze, before closing it."""
+        """The card's actions, in display order (domain.availability decides which); a stall reminder's
+        card also offers Snooze, before closing it (conventions: "the card's buttons plus Snooze")."""
         specs = [
             ActionSpec(
                 verb=verb,
@@ -83,7 +84,7 @@ class OpportunityView:
             )
             for verb in offered_actions(self.opp, self.cycle)
         ]
-        if self.stalled and self.opp.is_open:
+        if self.reminder and self.stalled and self.opp.is_open:
             at = next((i for i, s in enumerate(specs) if s.verb in ("win", "lose")), len(specs))
             specs.insert(at, ActionSpec("snooze", "action_snooze", False, options=tuple(SNOOZE_DAYS)))
         return tuple(specs)

@@ -34,6 +34,7 @@ from oppbot.replies.document import (
     Note,
     Notice,
     Pager,
+    Report,
     Row,
     Table,
 )
@@ -265,6 +266,18 @@ def table_blocks(table: Table, f: Formatter, *, limit: int = MESSAGE_BLOCKS) -> 
     return fit(blocks, limit)
 
 
+def report_blocks(report: Report, f: Formatter) -> list[Block]:
+    """The title as a header, then each part's blocks; a part's block ids get the part's number, since
+    ids must be unique in a message (two tables both have a `pager`)."""
+    blocks: list[Block] = [header(f.say(report.title))]
+    for i, part in enumerate(report.parts):
+        for block in document_blocks(part, f):
+            if block.block_id:
+                block.block_id = f"part{i}:{block.block_id}"
+            blocks.append(block)
+    return blocks
+
+
 def document_blocks(doc: Document, f: Formatter, *, share: bool = False) -> list[Block]:
     """Any document as the blocks of one message (`share`: its card may be shared in the channel)."""
     match doc:
@@ -279,6 +292,8 @@ def document_blocks(doc: Document, f: Formatter, *, share: bool = False) -> list
             blocks = listing_blocks(doc, f)
         case Table():
             blocks = table_blocks(doc, f)
+        case Report():
+            blocks = report_blocks(doc, f)
         case _:
             raise AssertionError(f"unhandled document {doc!r}")
     return fit(blocks, MESSAGE_BLOCKS)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
-from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -22,22 +20,13 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from oppbot.adapters.slack.blocks import (
-    MODAL_TITLE,
-    OPTION_TEXT,
-    VIEW_BLOCKS,
-    cut,
-    esc_cut,
-    mrkdwn,
-    plain,
-    say,
-)
+from oppbot.adapters.slack.blocks import MODAL_TITLE, OPTION_TEXT, VIEW_BLOCKS, esc_cut, mrkdwn, plain, say
 from oppbot.adapters.slack.labels import label
-from oppbot.domain.actions import MAX_DESCRIPTION, MAX_QUOTE_REF, MAX_REASON
 from oppbot.domain.model import SalesCycle
-from oppbot.replies.build import card_title, stage_value
+from oppbot.replies import forms
+from oppbot.replies.document import Choice
 from oppbot.replies.format import Formatter
-from oppbot.replies.parts import phrase
+from oppbot.replies.forms import Form, FormField
 from oppbot.service.views import OpportunityView
 
 CALLBACKS = {
@@ -49,7 +38,7 @@ CALLBACKS = {
 }
 CONTACT_ACTION = "contact_search"
 # The block that shows an error no single field owns (a refused change, say).
-MAIN_BLOCK = {"new": "description", "update": "value", "quote": "quote", "win": "code", "lose": "code"}
+MAIN_BLOCK = forms.MAIN
 
 
 @dataclass(frozen=True)
@@ -78,157 +67,100 @@ class Meta:
         return cls(**{k: v for k, v in data.items() if k in fields}) if isinstance(data, dict) else cls()
 
 
-def _modal(kind: str, f: Formatter, title: str, blocks: list[Block], meta: Meta, submit: str) -> View:
+def _modal(form: Form, f: Formatter, blocks: list[Block], meta: Meta) -> View:
     return View(
         type="modal",
-        callback_id=CALLBACKS[kind],
-        title=plain(title, MODAL_TITLE),
-        submit=plain(submit, MODAL_TITLE),
-        close=plain(label(f.locale, "cancel"), MODAL_TITLE),
+        callback_id=CALLBACKS[form.kind],
+        title=plain(f.say(form.title), MODAL_TITLE),
+        submit=plain(f.say(form.submit), MODAL_TITLE),
+        close=plain(f.t("form_cancel"), MODAL_TITLE),
         blocks=blocks[:VIEW_BLOCKS],
         private_metadata=meta.dump(),
     )
 
 
-def _input(
-    block_id: str, text: str, element: Any, *, optional: bool = True, hint: str | None = None
-) -> InputBlock:
-    return InputBlock(
-        block_id=block_id,
-        label=plain(text, 2000),
-        element=element,
-        optional=optional,
-        hint=plain(hint, 2000) if hint else None,
-    )
+def _option(choice: Choice, f: Formatter) -> Option:
+    return Option(value=choice.value, text=plain(f.say(choice.label), OPTION_TEXT))
 
 
-def _money_text(amount: Decimal | None) -> str | None:
-    return None if amount is None else format(amount.normalize(), "f")
+def _element(field: FormField, f: Formatter) -> Any:
+    """The Block Kit element for a form field (the block and the action share the field's name)."""
+    name, initial = field.name, field.initial
+    placeholder = plain(f.say(field.placeholder)) if field.placeholder else None
+    match field.kind:
+        case forms.CONTACT:  # searched as one types (contact_options answers)
+            return ExternalDataSelectElement(
+                action_id=CONTACT_ACTION, placeholder=placeholder, min_query_length=1
+            )
+        case forms.PERSON:
+            return UserSelectElement(action_id=name, placeholder=placeholder)
+        case forms.CHOICE:
+            options = [_option(c, f) for c in field.choices][:100]
+            chosen = next(
+                (o for o, c in zip(options, field.choices, strict=False) if c.value == initial), None
+            )
+            return StaticSelectElement(
+                action_id=name, placeholder=placeholder, options=options, initial_option=chosen
+            )
+        case forms.PERCENT:
+            return NumberInputElement(
+                action_id=name, is_decimal_allowed=False, min_value=1, max_value=100, initial_value=initial
+            )
+        case forms.DATE:
+            return DatePickerElement(action_id=name, initial_date=initial)
+        case _:
+            return PlainTextInputElement(
+                action_id=name,
+                initial_value=initial,
+                max_length=field.max_length,
+                multiline=field.kind == forms.LONG_TEXT or None,
+            )
 
 
-def _date_input(block_id: str, text: str, initial: date | None = None) -> InputBlock:
-    element = DatePickerElement(action_id=block_id, initial_date=initial.isoformat() if initial else None)
-    return _input(block_id, text, element)
-
-
-def _chances_input(f: Formatter, initial: int | None) -> InputBlock:
-    element = NumberInputElement(
-        action_id="chances",
-        is_decimal_allowed=False,
-        min_value=1,
-        max_value=100,
-        initial_value=str(initial) if initial else None,
-    )
-    return _input("chances", f.t("chances") + " (%)", element)
-
-
-def _card_context(view: OpportunityView, f: Formatter) -> ContextBlock:
-    return ContextBlock(elements=[mrkdwn(say(phrase(card_title(view), " · ", stage_value(view)), f))])
+def _blocks(form: Form, f: Formatter) -> list[Block]:
+    """The form's context line, then one input block per field (a choice with no choices is left out)."""
+    blocks: list[Block] = []
+    if form.context:
+        blocks.append(ContextBlock(elements=[mrkdwn(say(form.context, f))]))
+    for field in form.fields:
+        if field.kind == forms.CHOICE and not field.choices:
+            continue
+        blocks.append(
+            InputBlock(
+                block_id=field.name,
+                label=plain(f.say(field.label), 2000),
+                element=_element(field, f),
+                optional=not field.required,
+                hint=plain(f.say(field.hint), 2000) if field.hint else None,
+            )
+        )
+    return blocks
 
 
 def update_modal(view: OpportunityView, f: Formatter, meta: Meta) -> View:
-    o = view.opp
-    blocks: list[Block] = [
-        _card_context(view, f),
-        _input(
-            "value",
-            f.t("estimated_value"),
-            PlainTextInputElement(action_id="value", initial_value=_money_text(o.estimated_value)),
-        ),
-        _chances_input(f, o.chances_pct),
-        _date_input("close", f.t("close_date"), o.estimated_close_date),
-        _date_input("date", label(f.locale, "date_of_change")),
-    ]
-    return _modal(
-        "update", f, label(f.locale, "modal_update", no=view.no), blocks, meta, label(f.locale, "save")
-    )
+    form = forms.update_form(view)
+    return _modal(form, f, _blocks(form, f), meta)
 
 
 def quote_modal(view: OpportunityView, f: Formatter, meta: Meta) -> View:
-    element = PlainTextInputElement(
-        action_id="quote", initial_value=view.opp.quote_ref, max_length=MAX_QUOTE_REF
-    )
-    blocks: list[Block] = [
-        _card_context(view, f),
-        _input("quote", label(f.locale, "quote_ref"), element, hint=label(f.locale, "quote_hint")),
-    ]
-    return _modal(
-        "quote", f, label(f.locale, "modal_quote", no=view.no), blocks, meta, label(f.locale, "save")
-    )
+    form = forms.quote_form(view)
+    return _modal(form, f, _blocks(form, f), meta)
 
 
 def close_modal(
     view: OpportunityView, f: Formatter, meta: Meta, *, won: bool, codes: list[tuple[str, str, str]]
 ) -> View:
-    kind = "win" if won else "lose"
-    options = [
-        Option(value=code, text=plain(f"{code} · {desc}", OPTION_TEXT))
-        for code, ctype, desc in codes
-        if ctype == ("won" if won else "lost")
-    ][:100]
-    blocks: list[Block] = [_card_context(view, f)]
-    if options:
-        select = StaticSelectElement(
-            action_id="code", placeholder=plain(label(f.locale, "pick")), options=options
-        )
-        blocks.append(_input("code", f.t("close_code"), select, optional=False))
-    if won:
-        amount = PlainTextInputElement(
-            action_id="amount", initial_value=_money_text(view.opp.estimated_value)
-        )
-        blocks.append(_input("amount", label(f.locale, "amount_won"), amount))
-    reason = PlainTextInputElement(action_id="reason", multiline=True, max_length=MAX_REASON)
-    blocks += [
-        _input("reason", f.t("reason"), reason),
-        _date_input("date", label(f.locale, "date_of_change")),
-    ]
-    title = label(f.locale, f"modal_{kind}", no=view.no)
-    return _modal(kind, f, title, blocks, meta, label(f.locale, "save"))
+    form = forms.close_form(view, codes, won=won)
+    return _modal(form, f, _blocks(form, f), meta)
 
 
 def new_modal(f: Formatter, meta: Meta, cycles: list[SalesCycle], *, description: str = "") -> View:
     """`cycles`: the service's cycles_for_new(), offered as they are (the service decides)."""
-    cycle_options = [
-        Option(value=c.code, text=plain(f"{c.code} · {c.description}", OPTION_TEXT)) for c in cycles
-    ][:100]
-    priorities = [
-        Option(value=p, text=plain(f.t(f"priority_{p}"), OPTION_TEXT)) for p in ("low", "normal", "high")
-    ]
+    form = forms.new_form(cycles, description=description)
     blocks: list[Block] = []
     if meta.link:
         blocks.append(ContextBlock(elements=[mrkdwn(label(f.locale, "from_message", link=meta.link))]))
-    contact = ExternalDataSelectElement(
-        action_id=CONTACT_ACTION, placeholder=plain(label(f.locale, "contact_search")), min_query_length=1
-    )
-    blocks.append(_input("contact", f.t("contact"), contact, optional=False))
-    desc = PlainTextInputElement(
-        action_id="description",
-        initial_value=cut(description, MAX_DESCRIPTION) or None,
-        max_length=MAX_DESCRIPTION,
-    )
-    blocks.append(_input("description", label(f.locale, "description"), desc, optional=False))
-    if cycle_options:
-        initial = cycle_options[0] if len(cycle_options) == 1 else None
-        select = StaticSelectElement(
-            action_id="cycle",
-            placeholder=plain(label(f.locale, "pick")),
-            options=cycle_options,
-            initial_option=initial,
-        )
-        blocks.append(_input("cycle", f.t("cycle"), select, optional=False))
-    owner = UserSelectElement(action_id="owner", placeholder=plain(label(f.locale, "pick")))
-    blocks += [
-        _input("owner", f.t("owner"), owner, hint=label(f.locale, "owner_hint")),
-        _input("value", f.t("estimated_value"), PlainTextInputElement(action_id="value")),
-        _chances_input(f, None),
-        _date_input("close", f.t("close_date")),
-        _input(
-            "priority",
-            f.t("priority"),
-            StaticSelectElement(action_id="priority", options=priorities, initial_option=priorities[1]),
-        ),
-    ]
-    return _modal("new", f, label(f.locale, "modal_new"), blocks, meta, label(f.locale, "create"))
+    return _modal(form, f, blocks + _blocks(form, f), meta)
 
 
 def message_modal(f: Formatter, title: str, text: str) -> View:
@@ -236,7 +168,7 @@ def message_modal(f: Formatter, title: str, text: str) -> View:
     return View(
         type="modal",
         title=plain(title, MODAL_TITLE),
-        close=plain(label(f.locale, "cancel"), MODAL_TITLE),
+        close=plain(f.t("form_cancel"), MODAL_TITLE),
         blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": esc_cut(text, 3000)}}],
     )
 

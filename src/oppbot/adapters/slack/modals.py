@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -18,7 +17,7 @@ from oppbot.adapters.slack.labels import label
 from oppbot.adapters.slack.messages import render_message
 from oppbot.adapters.slack.modal_views import CALLBACKS, CONTACT_ACTION, MAIN_BLOCK, Meta, state_value
 from oppbot.adapters.slack.support import Acker, SlackDeps, send_to_url, team_of
-from oppbot.grammar.values import parse_chances
+from oppbot.replies import forms
 from oppbot.replies.i18n import t
 from oppbot.replies.model import CardReply, ErrorReply, Reply
 from oppbot.replies.text import outcome
@@ -27,14 +26,8 @@ log = logging.getLogger(__name__)
 MAX_OPTIONS = 100
 
 
-class FieldErrors(Exception):
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__(errors)
-        self.errors = errors
-
-
 class Fields:
-    """Typed reads of a submitted modal; a bad value is remembered as that field's error."""
+    """A submitted modal's values by field name (replies.forms reads them into a command)."""
 
     def __init__(self, values: dict[str, Any], who: Who, today: date) -> None:
         self.values, self.who, self.today, self.errors = values, who, today, dict[str, str]()
@@ -42,82 +35,33 @@ class Fields:
     def text(self, block: str) -> str | None:
         return state_value(self.values, block)
 
-    def money(self, block: str) -> Decimal | None:
-        raw = self.text(block)
-        try:
-            return grammar.parse_money(raw, self.who.locale, self.who.f.currency) if raw else None
-        except grammar.ParseError as exc:
-            self.errors[block] = exc.message(self.who.locale)
-            return None
-
-    def chances(self) -> int | None:
-        raw = self.text("chances")
-        try:
-            return parse_chances(raw) if raw else None
-        except grammar.ParseError:
-            self.errors["chances"] = label(self.who.locale, "bad_number")
-            return None
-
-    def date(self, block: str) -> date | None:
-        """A date picker sends ISO dates; anything else is told "not a date" under its field, as in chat."""
-        raw = self.text(block)
-        try:
-            return grammar.parse_date(raw, self.today, self.who.locale) if raw else None
-        except grammar.ParseError as exc:
-            self.errors[block] = exc.message(self.who.locale)
-            return None
-
-    def check(self) -> None:
-        if self.errors:
-            raise FieldErrors(self.errors)
+    def by_name(self, kind: str) -> dict[str, str]:
+        names = forms.LABELS if kind == "new" else forms.LABELS.keys() - {"owner"}
+        return {name: value for name in names if (value := self.text(name)) is not None}
 
 
 async def build_command(
     kind: str, fields: Fields, meta: Meta, deps: SlackDeps, client: AsyncWebClient
 ) -> grammar.Command:
-    """The grammar command a modal stands for (the same one a typed `/opp …` would build)."""
-    if kind == "update":
-        cmd: grammar.Command = grammar.Move(
-            action="update",
-            no=meta.no,
-            value=fields.money("value"),
-            chances=fields.chances(),
-            close=fields.date("close"),
-            to_stage=None,
-            date=fields.date("date"),
+    """The grammar command a modal stands for (the same one a typed `/opp …` would build); the owner
+    is a Slack user, resolved to their salesperson here."""
+    values = fields.by_name(kind)
+    if user := values.pop("owner", None):
+        person = await deps.identities.salesperson_of(client, fields.who.team_id, user)
+        if person is None:
+            fields.errors["owner"] = label(fields.who.locale, "unknown_owner")
+        else:
+            values["owner"] = person.code
+    who = fields.who
+    try:
+        command = forms.read_form(
+            kind, values, no=meta.no, locale=who.locale, today=fields.today, currency=who.f.currency
         )
-    elif kind == "quote":
-        cmd = grammar.SetQuote(no=meta.no, reference=fields.text("quote"))
-    elif kind in ("win", "lose"):
-        cmd = grammar.CloseOpportunity(
-            no=meta.no,
-            won=kind == "win",
-            code=fields.text("code"),
-            reason=fields.text("reason"),
-            amount=fields.money("amount") if kind == "win" else None,
-            date=fields.date("date"),
-        )
-    else:
-        owner = None
-        if user := fields.text("owner"):
-            person = await deps.identities.salesperson_of(client, fields.who.team_id, user)
-            if person is None:
-                fields.errors["owner"] = label(fields.who.locale, "unknown_owner")
-            else:
-                owner = person.code
-        cmd = grammar.NewOpportunity(
-            contact=fields.text("contact") or "",
-            description=fields.text("description") or "",
-            value=fields.money("value"),
-            cycle=fields.text("cycle"),
-            close=fields.date("close"),
-            chances=fields.chances(),
-            owner=owner,
-            priority=fields.text("priority"),
-            start=True,
-        )
-    fields.check()
-    return cmd
+    except forms.FormErrors as exc:
+        raise forms.FormErrors({**exc.errors, **fields.errors}) from exc
+    if fields.errors:
+        raise forms.FormErrors(fields.errors)
+    return command
 
 
 async def deliver(deps: SlackDeps, client: AsyncWebClient, who: Who, meta: Meta, reply: Reply) -> None:
@@ -174,7 +118,7 @@ def _register_submission(app: AsyncApp, deps: SlackDeps, kind: str, callback: st
                 values = (view.get("state") or {}).get("values") or {}
                 fields = Fields(values, who, deps.runtime.service.today(who.tz))
                 command = await build_command(kind, fields, meta, deps, client)
-            except FieldErrors as exc:
+            except forms.FormErrors as exc:
                 await acked(response_action="errors", errors=exc.errors)
                 return
             key = f"slack:{team_of(body)}:view:{view.get('id')}"

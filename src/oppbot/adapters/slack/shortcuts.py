@@ -9,7 +9,6 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from oppbot.adapters.slack.labels import label
 from oppbot.adapters.slack.modal_views import Meta, message_modal, new_modal
 from oppbot.adapters.slack.support import Acker, SlackDeps
 from oppbot.domain.actions import MAX_DESCRIPTION
@@ -45,7 +44,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
     ) -> None:
         who = await deps.who(client, body)
         if who.ctx is None:
-            modal = message_modal(who.f, label(who.locale, "modal_new"), t(who.locale, "not_linked"))
+            modal = message_modal(who.f, t(who.locale, "form_new"), t(who.locale, "not_linked"))
         else:
             cycles = await deps.runtime.service.cycles_for_new()
             modal = new_modal(who.f, meta, cycles, description=description)
