@@ -197,6 +197,9 @@ async def test_serve_runs_the_scheduler_and_digest_now_arrives_at_once(
                 break
             await asyncio.sleep(0.1)
         assert counts[("digest", "sent")] == 2  # (and the seed's to-dos due today went out too)
+        # The real digest: its chart went into Jim's DM with files_upload_v2
+        charts = [f for f in fake_slack.files.values() if f["name"].endswith(".png") and f["complete"]]
+        assert len(charts) == 2 and all(f["bytes"].startswith(b"\x89PNG") for f in charts)
 
 
 async def test_stopping_serve_lets_the_send_in_hand_finish(fake_slack: FakeSlack, tmp_path: Path) -> None:
