@@ -294,3 +294,19 @@ async def test_a_claim_whose_sender_died_is_sent_once_after_the_lease(
     assert not await notifications.store.finish("dead", claimed[0].id, "sent", now=moment + LEASE)
     assert (await notifications.send_due(notifiers, "alive", now=moment + 2 * LEASE)).sent == {}
     assert len(recorder.sent) == 1
+
+
+async def test_every_platform_that_knows_the_person_gets_it_once(
+    service: OpportunityService, notifications: NotificationService, seeded: People, clock: Clock
+) -> None:
+    await service.set_preferences(seeded.ah, **ANY_TIME)
+    await new_opportunity(service, clock, seeded.ah, MONDAY)
+    slack, teams, gone = Recorder("slack"), Recorder("teams"), Recorder("other")
+    gone.fail = [Unreachable("no identity")]
+    teams.fail = [RetryLater(30)]  # busy; Slack took it: sent, and Teams is not tried again later
+    both = DirectNotifiers([gone, teams, slack])
+    moment = noon(MONDAY + timedelta(days=15))
+    assert await tick(notifications, both, at(clock, moment)) == 1
+    assert (len(slack.sent), len(teams.sent)) == (1, 0)
+    assert (await notifications.send_due(both, "test", now=moment + timedelta(minutes=5))).sent == {}
+    assert await notifications.store.counts() == {("reminder", "sent"): 1}

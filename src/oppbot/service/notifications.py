@@ -57,6 +57,7 @@ REMINDER, ESCALATION, TODO, DIGEST = "reminder", "escalation", "todo", "digest"
 BATCH = 5000  # opportunities per page of the reminder scan (one SELECT and one INSERT each)
 LEASE = timedelta(minutes=5)  # a sender that dies holding a claim: retried after this
 MAX_BACKOFF = timedelta(hours=1)
+UNKNOWN_ERROR_WAIT = timedelta(minutes=1)
 
 
 @dataclass
@@ -429,19 +430,30 @@ class NotificationService:
 
 
 async def _deliver(notifiers: DirectNotifiers, message: Direct) -> tuple[str, timedelta, str]:
-    """Every platform that knows the person gets it; sent when one took it."""
+    """Every platform that knows the person gets it (port.DirectNotifiers); sent when one took it.
+
+    A platform that asks to retry is not tried again once another delivered: a second copy later on
+    one platform is worse than none there.
+    """
+    delivered = False
     wait: timedelta | None = None
     reasons: list[str] = []
     for notifier in notifiers.notifiers:
         try:
             await notifier.send(message)
-            return SENT, timedelta(0), ""
+            delivered = True
         except RetryLater as exc:
             seconds = timedelta(seconds=max(exc.seconds, 1.0))
             wait = seconds if wait is None else max(wait, seconds)
             reasons.append(f"{notifier.platform}: retry after {exc.seconds:.0f} s")
         except Unreachable as exc:
             reasons.append(f"{notifier.platform}: {exc}")
+        except Exception as exc:  # an error the platform's notifier did not classify: try again later
+            log.exception("%s could not send to %s", notifier.platform, message.person)
+            wait = max(wait or UNKNOWN_ERROR_WAIT, UNKNOWN_ERROR_WAIT)
+            reasons.append(f"{notifier.platform}: {exc!r}")
+    if delivered:
+        return SENT, timedelta(0), "; ".join(reasons)
     if wait is not None:
         return PENDING, wait, "; ".join(reasons)
     return UNREACHABLE, timedelta(0), "; ".join(reasons) or "no chat platform"
