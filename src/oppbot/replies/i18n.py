@@ -266,6 +266,7 @@ EN: dict[str, str] = {
     "reminder_escalated": "{owner} has had {count} reminders about {no}, stalled in {stage} for {days} days, without acting on it.",
     "todo_due": "📌 To-do due today for {no}: {activity}.",
     "digest_queued": "Your digest is on its way.",
+    "bad_snooze": "Snooze for 1d, 3d or 1w, not “{value}”.",
 }
 
 IT: dict[str, str] = {
@@ -522,6 +523,7 @@ IT: dict[str, str] = {
     "reminder_escalated": "{owner} ha ricevuto {count} promemoria su {no}, ferma in {stage} da {days} giorni, senza intervenire.",
     "todo_due": "📌 Attività in scadenza oggi per {no}: {activity}.",
     "digest_queued": "Il tuo riepilogo è in arrivo.",
+    "bad_snooze": "Posticipa di 1d, 3d o 1w, non “{value}”.",
 }
 
 CATALOGS = {"en": EN, "it": IT}
