@@ -310,3 +310,26 @@ async def test_every_platform_that_knows_the_person_gets_it_once(
     assert (len(slack.sent), len(teams.sent)) == (1, 0)
     assert (await notifications.send_due(both, "test", now=moment + timedelta(minutes=5))).sent == {}
     assert await notifications.store.counts() == {("reminder", "sent"): 1}
+
+
+async def test_finished_rows_are_purged_after_a_while_and_nothing_is_sent_again(
+    service: OpportunityService,
+    notifications: NotificationService,
+    notifiers: DirectNotifiers,
+    recorder: Recorder,
+    seeded: People,
+    clock: Clock,
+) -> None:
+    await service.set_preferences(seeded.ah, **ANY_TIME)
+    await new_opportunity(service, clock, seeded.ah, MONDAY)
+    first = noon(MONDAY + timedelta(days=15))
+    assert await tick(notifications, notifiers, at(clock, first)) == 1
+    # While its key can still come up (until the next repeat, and at least 30 days) it stays
+    assert await notifications.purge(first + timedelta(days=2)) == 0
+    assert await tick(notifications, notifiers, at(clock, first + timedelta(days=2))) == 0
+    assert await notifications.purge(first + timedelta(days=29)) == 0
+    # A month on it goes; what is due then is a later repeat, never the purged one again
+    assert await notifications.purge(first + timedelta(days=31)) >= 1
+    assert await tick(notifications, notifiers, at(clock, first + timedelta(days=31))) == 1
+    assert await notifications.store.counts() == {("reminder", "sent"): 1}
+    assert len(recorder.sent) == 2

@@ -46,9 +46,11 @@ class Scheduler:
 
     # --- one pass --------------------------------------------------------------------------------
     async def scan(self) -> int:
-        """Queue everything due now; how many new notifications."""
+        """Queue everything due now; how many new notifications. Old finished rows go."""
         n = self.notifications
-        return await n.scan_reminders() + await n.scan_todos() + await n.scan_digests()
+        added = await n.scan_reminders() + await n.scan_todos() + await n.scan_digests()
+        await n.purge()
+        return added
 
     async def send(self) -> SendReport:
         """Send what is due; a wake during a send makes it go round once more."""

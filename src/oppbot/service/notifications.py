@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from oppbot.domain.dateformula import calc_date
 from oppbot.domain.enums import OpportunityStatus
 from oppbot.domain.errors import DomainError
 from oppbot.domain.model import Salesperson
@@ -58,6 +59,9 @@ BATCH = 5000  # opportunities per page of the reminder scan (one SELECT and one 
 LEASE = timedelta(minutes=5)  # a sender that dies holding a claim: retried after this
 MAX_BACKOFF = timedelta(hours=1)
 UNKNOWN_ERROR_WAIT = timedelta(minutes=1)
+KEEP = timedelta(
+    days=30
+)  # finished notifications are kept at least this long (what went to whom, or why not)
 
 
 @dataclass
@@ -307,6 +311,14 @@ class NotificationService:
             if slot is not None:
                 items.append(NewNotification(DIGEST, person.code, slot.day.isoformat(), person.code, slot.at))
         return await self.store.enqueue(items, now)
+
+    async def purge(self, now: datetime | None = None) -> int:
+        """Delete finished notifications once no pass can compute their keys again: a reminder's key
+        is due until its next repeat (`remind_every`), a digest's for a week, a to-do's for a day."""
+        now = now or self.now()
+        today = now.date()
+        span = timedelta(days=(calc_date(self.remind_every, today) - today).days + 2)
+        return await self.store.purge(now - max(KEEP, span))
 
     # --- sending ------------------------------------------------------------------------------------
     async def send_due(

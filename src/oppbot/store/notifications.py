@@ -156,6 +156,20 @@ class NotificationStore:
             found.setdefault(target, []).append(period)
         return found
 
+    async def purge(self, before: datetime) -> int:
+        """Delete finished rows created before `before`. Safe once no pass can compute their keys again:
+        reminders count on (a later repeat is a new key), digests look back a week, to-dos a day."""
+        n = NotificationRow
+        async with self._sessions() as session:
+            await session.connection(execution_options={WRITE: True})
+            result = await session.execute(
+                sa.delete(n)
+                .where(n.status.in_((SENT, UNREACHABLE, CANCELLED)), n.created_at < before.astimezone(UTC))
+                .execution_options(synchronize_session=False)
+            )
+            await session.commit()
+        return int(getattr(result, "rowcount", 0) or 0)
+
     async def counts(self) -> dict[tuple[str, str], int]:
         """(kind, status) → rows: what the tests and `--once` look at."""
         n = NotificationRow
