@@ -17,7 +17,7 @@ from oppbot.adapters.slack.labels import label
 from oppbot.adapters.slack.messages import Message, render_message
 from oppbot.adapters.slack.modal_views import Meta, close_modal, new_modal, quote_modal, update_modal
 from oppbot.adapters.slack.support import Acker, SlackDeps, request_key, send_to_url, team_of
-from oppbot.replies.codec import parse_card_value, parse_page_value
+from oppbot.replies.codec import parse_card_value, parse_choice_value, parse_page_value
 from oppbot.replies.model import CardReply, ErrorReply, Reply
 from oppbot.replies.text import outcome
 
@@ -109,6 +109,23 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
             await show_result(deps, client, body, who, reply)
 
         await deps.handle("card button", ack, body, client, work)
+
+    @app.action("opp_snooze")
+    async def snooze(
+        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        async def work(acked: Acker) -> None:
+            who = await _who_or_explain(deps, client, body, acked)
+            if who is None or who.ctx is None:
+                return
+            raw = (action.get("selected_option") or {}).get("value") or action.get("value") or ""
+            no, _, duration = parse_choice_value(str(raw))
+            command = grammar.Snooze(no=no, duration=duration or "1d")
+            reply = await deps.runtime.bot.run(command, who.ctx, request_key=request_key(body, "act:"))
+            await acked()
+            await show_result(deps, client, body, who, reply)
+
+        await deps.handle("snooze", ack, body, client, work)
 
     @app.action(re.compile(r"^opp_(update|quote|win|lose)$"))
     async def open_modal(
