@@ -219,10 +219,12 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
 
         await deps.handle("show", ack, body, client, work)
 
-    @app.action("opp_page")
-    async def page(
-        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
+    async def read_again(
+        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient, *, replace: bool
     ) -> None:
+        """Run the read command a button carries: a page of it in place of the message clicked
+        (`more`), or the whole of it as a new reply beside that message (`open`, e.g. a digest's)."""
+
         async def work(acked: Acker) -> None:
             who = await _who_or_explain(deps, client, body, acked)
             if who is None or who.ctx is None:
@@ -237,6 +239,22 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
             reply = await deps.runtime.bot.run(command, who.ctx)
             await acked()
             message = render_message(reply, who.f, share=True, source=text, page=number)
-            await send_to_url(str(body.get("response_url") or ""), message, replace_original=True)
+            url = str(body.get("response_url") or "")
+            if replace:
+                await send_to_url(url, message, replace_original=True)
+            else:
+                await send_to_url(url, message, response_type="ephemeral", replace_original=False)
 
-        await deps.handle("page", ack, body, client, work)
+        await deps.handle("page" if replace else "open", ack, body, client, work)
+
+    @app.action("opp_page")
+    async def page(
+        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        await read_again(ack, body, action, client, replace=True)
+
+    @app.action("opp_open")
+    async def open_read(
+        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        await read_again(ack, body, action, client, replace=False)
