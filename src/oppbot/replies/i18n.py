@@ -71,7 +71,6 @@ EN: dict[str, str] = {
     "bad_reminders": "Stall reminders (`reminders=`): “{value}” is neither on nor off. Nothing was changed.",
     "bad_digest": "Digest (`digest`): “{value}” isn't a schedule; use daily 08:00, weekly mon 09:00 or off. Nothing was changed.",
     "unknown_preference": "There is no setting “{key}”: the settings are timezone, locale, hours, days, reminders and digest.",
-    "digest_now_unavailable": "Sending a digest now isn't available yet: it comes with the scheduler. `digest` shows your schedule.",
     # an error about an opportunity whose sentence doesn't name it (those shared with `new`)
     "about_opportunity": "{no}: {text}",
     # notices
@@ -334,7 +333,6 @@ IT: dict[str, str] = {
     "bad_reminders": "Promemoria sulle opportunità ferme (`reminders=`): “{value}” non è né on né off. Non ho cambiato nulla.",
     "bad_digest": "Riepilogo (`digest`): “{value}” non è una programmazione; usa daily 08:00, weekly mon 09:00 oppure off. Non ho cambiato nulla.",
     "unknown_preference": "L'impostazione “{key}” non esiste: le impostazioni sono timezone, locale, hours, days, reminders e digest.",
-    "digest_now_unavailable": "L'invio immediato del riepilogo non è ancora disponibile: arriverà con lo scheduler. `digest` mostra la tua programmazione.",
     "about_opportunity": "{no}: {text}",
     "created": "Creata {no}.",
     "created_started": "Creata {no} alla fase {stage}.",
