@@ -1,10 +1,11 @@
-"""The `oppbot` command line (conventions.md): serve, chat, setup, db, teams."""
+"""The `oppbot` command line (conventions.md): serve, chat, scheduler, setup, db, teams."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import os
+import signal
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -115,6 +116,64 @@ def chat(
 
     code = _with_runtime(settings, work)
     raise typer.Exit(code)
+
+
+@app.command()
+def scheduler(
+    once: Annotated[
+        bool, typer.Option("--once", help="Send what is due now, print the counts, exit.")
+    ] = False,
+) -> None:
+    """Run the reminder and digest scheduler alone (beside any number of `serve` processes)."""
+    from oppbot.logs import configure_logging
+    from oppbot.notify.scheduler import Scheduler
+
+    settings = _settings()
+    configure_logging(settings.log_format)
+
+    async def work(runtime: Runtime) -> None:
+        closers = register_direct_notifiers(runtime)
+        runner = Scheduler(runtime)
+        try:
+            if once:
+                report = await runner.run_once()
+                typer.echo(f"reminders sent {report.reminders}, digests sent {report.digests}")
+                return
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(sig, stop.set)
+            runner.start()
+            try:
+                await stop.wait()
+            finally:
+                await runner.stop()
+        finally:
+            for close in closers:
+                await close()
+
+    _with_runtime(settings, work)
+
+
+def register_direct_notifiers(runtime: Runtime) -> list[Callable[[], Awaitable[None]]]:
+    """The chat platforms configured, as ways to write to a person first (reminders, digests);
+    what to close when done."""
+    closers: list[Callable[[], Awaitable[None]]] = []
+    if runtime.settings.slack_configured or runtime.settings.slack_bot_token:
+        from oppbot.adapters.slack.direct import SlackDirectNotifier
+
+        runtime.direct.add(SlackDirectNotifier.for_runtime(runtime))
+    if runtime.settings.teams_configured:
+        from oppbot.adapters.teams import build_teams
+
+        teams = build_teams(runtime)  # registers its direct, live-card and feed notifiers
+
+        async def close_teams() -> None:
+            await teams.outbox.drain()
+            await teams.sdk.stop()
+
+        closers.append(close_teams)
+    return closers
 
 
 @setup_app.command("demo")

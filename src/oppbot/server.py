@@ -6,16 +6,20 @@ import asyncio
 import logging
 import os
 from collections.abc import Callable
+from typing import Any
 
 from aiohttp import web
 
 from oppbot import metrics
+from oppbot.config import Switch
 from oppbot.runtime import Runtime
 from oppbot.store.engine import database_revisions, head_revisions
 from oppbot.store.events import EventStore
+from oppbot.store.notifications import NotificationStore
 
 log = logging.getLogger(__name__)
 RUNTIME: web.AppKey[Runtime] = web.AppKey("runtime", Runtime)
+SCHEDULER: web.AppKey[Any] = web.AppKey("scheduler")
 
 # An adapter registers its routes on the app (e.g. Slack at /slack/events).
 Mount = Callable[[web.Application, Runtime], None]
@@ -60,6 +64,22 @@ def build_app(runtime: Runtime, mounts: list[Mount] | None = None) -> web.Applic
     for mount in mounts or []:
         mount(app, runtime)
 
+    # Reminders and digests: the scheduler starts and stops with the app (OPPBOT_SCHEDULER=off: not here).
+    if runtime.settings.scheduler == Switch.ON:
+        from oppbot.notify.scheduler import Scheduler
+
+        scheduler = Scheduler(runtime)
+        app[SCHEDULER] = scheduler
+
+        async def _start_scheduler(_app: web.Application) -> None:
+            scheduler.start()
+
+        async def _stop_scheduler(_app: web.Application) -> None:
+            await scheduler.stop()
+
+        app.on_startup.append(_start_scheduler)
+        app.on_cleanup.append(_stop_scheduler)
+
     async def _start_dispatcher(_app: web.Application) -> None:
         runtime.dispatcher.start()
 
@@ -70,10 +90,12 @@ def build_app(runtime: Runtime, mounts: list[Mount] | None = None) -> web.Applic
     async def _metrics_on(_app: web.Application) -> None:
         metrics.instrument_pool(runtime.engine)
         metrics.register_backlog("change_events", EventStore(runtime.sessions).backlog_age)
+        metrics.register_backlog("notifications", NotificationStore(runtime.sessions).backlog_age)
 
     async def _metrics_off(_app: web.Application) -> None:
         metrics.uninstrument_pool(runtime.engine)
         metrics.unregister_backlog("change_events")
+        metrics.unregister_backlog("notifications")
 
     app.on_startup.append(_start_dispatcher)
     app.on_startup.append(_metrics_on)

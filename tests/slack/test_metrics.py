@@ -52,6 +52,7 @@ async def test_counters_and_histograms_move_with_slack_traffic(slack: SlackHarne
     # The change event of the click: waiting or already delivered, the gauge answers either way.
     assert value(after, "oppbot_backlog_probe_up", queue="change_events") == 1
     assert ("oppbot_backlog", (("queue", "change_events"),)) in after
+    assert value(after, "oppbot_backlog_probe_up", queue="notifications") == 1
     assert value(after, "oppbot_db_pool_capacity") >= 1
 
 

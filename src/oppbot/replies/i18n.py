@@ -71,7 +71,6 @@ EN: dict[str, str] = {
     "bad_reminders": "Stall reminders (`reminders=`): “{value}” is neither on nor off. Nothing was changed.",
     "bad_digest": "Digest (`digest`): “{value}” isn't a schedule; use daily 08:00, weekly mon 09:00 or off. Nothing was changed.",
     "unknown_preference": "There is no setting “{key}”: the settings are timezone, locale, hours, days, reminders and digest.",
-    "digest_now_unavailable": "Sending a digest now isn't available yet: it comes with the scheduler. `digest` shows your schedule.",
     # an error about an opportunity whose sentence doesn't name it (those shared with `new`)
     "about_opportunity": "{no}: {text}",
     # notices
@@ -258,6 +257,17 @@ EN: dict[str, str] = {
     "digest_chart_title": "Open pipeline by stage",
     # Teams (adapters.teams)
     "action_unavailable": "That button does nothing here (yet): type the command instead, e.g. `help`.",
+    # reminders, snoozes and digests (the scheduler)
+    "action_snooze": "Snooze…",
+    "snooze_1d": "1 day",
+    "snooze_3d": "3 days",
+    "snooze_1w": "1 week",
+    "snoozed": "{no}: no reminders about it until {until}.",
+    "reminder_stalled": "⏰ {no} is stalled in {stage}: {days} days past its usual time. Move it on, update it, or snooze this reminder.",
+    "reminder_escalated": "{owner} has had {count} reminders about {no}, stalled in {stage} for {days} days, without acting on it.",
+    "todo_due": "📌 To-do due today for {no}: {activity}.",
+    "digest_queued": "Your digest is on its way.",
+    "bad_snooze": "Snooze for 1d, 3d or 1w, not “{value}”.",
 }
 
 IT: dict[str, str] = {
@@ -323,7 +333,6 @@ IT: dict[str, str] = {
     "bad_reminders": "Promemoria sulle opportunità ferme (`reminders=`): “{value}” non è né on né off. Non ho cambiato nulla.",
     "bad_digest": "Riepilogo (`digest`): “{value}” non è una programmazione; usa daily 08:00, weekly mon 09:00 oppure off. Non ho cambiato nulla.",
     "unknown_preference": "L'impostazione “{key}” non esiste: le impostazioni sono timezone, locale, hours, days, reminders e digest.",
-    "digest_now_unavailable": "L'invio immediato del riepilogo non è ancora disponibile: arriverà con lo scheduler. `digest` mostra la tua programmazione.",
     "about_opportunity": "{no}: {text}",
     "created": "Creata {no}.",
     "created_started": "Creata {no} alla fase {stage}.",
@@ -506,6 +515,17 @@ IT: dict[str, str] = {
     "digest_chart_title": "Pipeline aperta per fase",
     # Teams (adapters.teams)
     "action_unavailable": "Questo pulsante qui non fa (ancora) nulla: scrivi il comando, ad es. `aiuto`.",
+    # promemoria, posticipi e riepiloghi (lo scheduler)
+    "action_snooze": "Posticipa…",
+    "snooze_1d": "1 giorno",
+    "snooze_3d": "3 giorni",
+    "snooze_1w": "1 settimana",
+    "snoozed": "{no}: nessun promemoria fino al {until}.",
+    "reminder_stalled": "⏰ {no} è ferma in {stage}: {days} giorni oltre il tempo abituale. Falla avanzare, aggiornala o posticipa il promemoria.",
+    "reminder_escalated": "{owner} ha ricevuto {count} promemoria su {no}, ferma in {stage} da {days} giorni, senza intervenire.",
+    "todo_due": "📌 Attività in scadenza oggi per {no}: {activity}.",
+    "digest_queued": "Il tuo riepilogo è in arrivo.",
+    "bad_snooze": "Posticipa di 1d, 3d o 1w, non “{value}”.",
 }
 
 CATALOGS = {"en": EN, "it": IT}
