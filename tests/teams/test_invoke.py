@@ -117,15 +117,21 @@ async def test_more_pages_a_list(teams: TeamsHarness) -> None:
         )  # fmt: skip
     sent = await teams.say("list")
     assert sent.card is not None
-    more = [a for a in card_actions(sent.card) if a["verb"] == "more"]
-    if not more:  # the placeholder renderer shows no pager buttons: press what the document offers
-        from oppbot.replies.codec import page_value
-
-        value = page_value("list", 1)
-    else:
-        value = more[0]["data"]["value"]
-    card = _answer_card(await teams.click("more", {"value": value}))
+    (more,) = [a for a in card_actions(sent.card) if a["verb"] == "more"]
+    card = _answer_card(await teams.click("more", {"value": more["data"]["value"]}))
     assert "Showing 26" in card_text(card)
+
+
+async def test_see_all_sends_the_list_as_a_new_message(teams: TeamsHarness) -> None:
+    """A digest's See all (`open`): the card clicked stays; the list arrives as a message of its own."""
+    from oppbot.replies.codec import page_value
+
+    before = len(teams.connector.calls("send"))
+    answer = await teams.click("open", {"value": page_value("list", 0)})
+    assert answer["type"] == "application/vnd.microsoft.activity.message"
+    assert "new message" in answer["value"]
+    sent = (await teams.connector.wait_for("send", before + 1))[before]
+    assert sent.card is not None and "OP000001" in card_text(sent.card)
 
 
 async def test_a_click_sent_twice_acts_once(teams: TeamsHarness) -> None:

@@ -24,6 +24,7 @@ from oppbot.adapters.teams.activity import (
     Incoming,
     card_invoke_response,
     card_message,
+    message_invoke_response,
     text_message,
 )
 from oppbot.adapters.teams.cards import MAX_CHOICES, REFRESH_VERB, document_card, with_refresh
@@ -162,6 +163,11 @@ class TeamsBot:
         who = await self.identities.who(act)
         try:
             await self.remember(act, who)
+            if _verb_of(act) == "open" and who.ctx is not None:
+                # A digest's "See all": the list comes as a new message, the digest stays as it was.
+                doc = await self._page(str(_data_of(act).get("value") or ""), who)
+                self.outbox.later(self._post(act, card_message(self._card(doc, who))), "open")
+                return message_invoke_response(t(who.locale, "sent_below"))
             shown = await self._click(act, who)
             card = shown if isinstance(shown, dict) else self._card(shown, who)
             card = await self._for_viewers(act, card)
@@ -183,12 +189,7 @@ class TeamsBot:
 
     async def _click(self, act: Incoming, who: Who) -> Document | dict[str, Any]:
         """The clicked verb's answer: a document, or a form card."""
-        raw_action = act.value.get("action")
-        action: dict[str, Any] = raw_action if isinstance(raw_action, dict) else {}
-        verb = str(action.get("verb") or "")
-        raw_data = action.get("data")
-        data: dict[str, Any] = raw_data if isinstance(raw_data, dict) else {}
-        verb = VERBS.get(verb, verb)
+        verb, data = _verb_of(act), _data_of(act)
         no, version, stage = _target(data)
         if verb == REFRESH_VERB:  # a viewer's copy of a channel card, whoever they are
             return await self._viewer_card(no, who)
@@ -365,6 +366,21 @@ class TeamsBot:
     def _key(act: Incoming) -> str | None:
         """The key the service claims with a change: a retried activity never acts twice."""
         return f"teams:{act.id}" if act.id else None
+
+
+def _action_of(act: Incoming) -> dict[str, Any]:
+    raw = act.value.get("action")
+    return raw if isinstance(raw, dict) else {}
+
+
+def _verb_of(act: Incoming) -> str:
+    verb = str(_action_of(act).get("verb") or "")
+    return VERBS.get(verb, verb)
+
+
+def _data_of(act: Incoming) -> dict[str, Any]:
+    raw = _action_of(act).get("data")
+    return raw if isinstance(raw, dict) else {}
 
 
 def _asks_for_form(text: str) -> bool:
