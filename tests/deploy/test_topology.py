@@ -6,7 +6,8 @@ working hours cover any time, and a manager's daily digest) while signed Slack t
 the balancer. A replica holding claimed notifications is killed with SIGKILL mid-load; its claims wait
 for their lease (the test lets it run out rather than waiting five minutes) and it is started again.
 Then every reminder and the digest reached Slack exactly once, one notification row per key, sent,
-and every click and command acted exactly once (tests.deploy.test_load_balancer).
+and every click and command acted exactly once (tests.deploy.test_load_balancer); owners then move a
+few reminded opportunities on, and each reminder's DM card is redrawn once (live cards).
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ MANAGER = ("TM", "U0TOPOM")
 CLICKS = 120
 KILL_AFTER_ACKS = 10
 LOAD_PAUSE = 0.2  # seconds between one client's requests: the load outlasts the kill
+LIVE_CLICKS = 12  # reminded opportunities moved on afterwards: their DM cards are redrawn once each
 KILL_AFTER_DMS = 20  # the victim is killed once this many DMs went out after the hold was released
 TIMEOUT = 75.0  # seconds for the notifications to settle: the machine is shared and loaded
 ANY_TIME = {"working_hours": "00:00-24:00", "working_days": "mon-sun", "timezone": "UTC"}
@@ -186,6 +188,51 @@ async def topology(tmp_path: Path) -> AsyncIterator[Topology]:
                 process.kill()
 
 
+async def click_reminded(topology: Topology, sender: SlackRequestSender) -> dict[tuple[str, str], int]:
+    """Owners move a few reminded opportunities on (through the balancer); the chat.update calls that
+    reached each reminder's DM message (a live card), once they stop coming."""
+    fake = topology.cluster.fake
+    reminded: dict[str, tuple[str, str]] = {}  # number → (DM channel, ts) of its reminder
+    for call in fake.calls_to("chat.postMessage"):
+        match = NUMBER.search(str(call.params.get("text") or ""))
+        if call.response.get("ok") and match and match.group(0) in topology.stalled:
+            reminded[match.group(0)] = (str(call.response["channel"]), str(call.response["ts"]))
+    chosen = sorted(reminded)[:: max(len(reminded) // LIVE_CLICKS, 1)][:LIVE_CLICKS]
+    engine = make_engine(topology.cluster.url)
+    try:
+        async with engine.connect() as conn:
+            found = await conn.execute(
+                sa.select(OpportunityRow.no, OpportunityRow.version).where(OpportunityRow.no.in_(chosen))
+            )
+            versions = {str(no): int(v) for no, v in found}
+    finally:
+        await engine.dispose()
+    for no in chosen:
+        resp = await sender.block_action(
+            user_id=topology.stalled[no],
+            action_id="opp_next",
+            value=f"{no}:{versions[no]}",
+            response_url=fake.response_url(f"live-{no}"),
+        )
+        assert resp.status == 200
+    targets = {reminded[no] for no in chosen}
+
+    def updates() -> dict[tuple[str, str], int]:
+        calls = [c for c in fake.calls_to("chat.update") if c.response.get("ok")]
+        seen = Counter((str(c.params.get("channel")), str(c.params.get("ts"))) for c in calls)
+        return {key: n for key, n in seen.items() if key in set(reminded.values())}
+
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and set(updates()) != targets:
+        await asyncio.sleep(0.2)
+    await asyncio.sleep(1.0)  # a second redraw of one of them would arrive meanwhile
+    replaced = Counter(
+        c.response_url_id for c in fake.calls_to("response_url") if c.params.get("replace_original") is True
+    )
+    assert all(replaced[f"live-{no}"] <= 1 for no in chosen), "a clicked card was replaced twice"
+    return updates()
+
+
 async def settled(url: str, timeout: float = TIMEOUT) -> list[tuple[str, str, str, str, str | None]]:
     """The notification rows once none is waiting or being sent (or the timeout passed)."""
     deadline = time.monotonic() + timeout
@@ -254,6 +301,8 @@ async def test_two_replicas_and_a_scheduler_send_every_reminder_once_through_a_r
         assert all(r.status == 200 for r in requests), victim.tail()
 
         rows = await settled(cluster.url)
+        await check_exactly_once(cluster, requests)  # before the clicks below, which are not the load's
+        updates = await click_reminded(topology, sender)
     # One row per key (the unique key), and every one of ours sent.
     keys = Counter((k, t, p) for k, t, p, _s, _c in rows)
     assert max(keys.values()) == 1
@@ -270,8 +319,9 @@ async def test_two_replicas_and_a_scheduler_send_every_reminder_once_through_a_r
         (key, n) for key, n in reminders.items() if n != 1
     ]
     assert sum(n for (c, _what), n in delivered.items() if c == channel[MANAGER[1]]) == 1
+    # Each clicked reminder's DM card was redrawn once, whichever replica's dispatcher took the change.
+    assert updates == {ts: 1 for ts in updates} and len(updates) == LIVE_CLICKS, updates
     for process in [*cluster.replicas, topology.scheduler]:
         assert await asyncio.to_thread(process.stop) == 0, process.tail()
-    await check_exactly_once(cluster, requests)
     for process in [*cluster.replicas, topology.scheduler]:
         assert not process.errors(), process.tail()
