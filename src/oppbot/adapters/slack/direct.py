@@ -29,9 +29,8 @@ from oppbot.replies.format import Formatter
 from oppbot.runtime import Runtime
 
 log = logging.getLogger(__name__)
-EVENT_TYPE = (
-    "oppbot_notification"  # message metadata: {"event_type": EVENT_TYPE, "event_payload": {"key": …}}
-)
+# A DM's message metadata: {"event_type": EVENT_TYPE, "event_payload": {"key": "kind:target:period"}}
+EVENT_TYPE = "oppbot_notification"
 HISTORY_PAGES = 10  # at most this many pages of 200 DMs are searched for an earlier delivery
 DEFAULT_RETRY = 30.0  # seconds, when Slack gives no Retry-After
 # The person cannot get a DM from the bot: mark the notification and move on.
