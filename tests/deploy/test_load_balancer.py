@@ -6,7 +6,7 @@
   were in flight may fail, and Slack's retries of them (same trigger ids) all succeed.
 - A rolling restart (SIGTERM one replica, start it again, then the other) under load loses no request.
 
-The scheduler process (`oppbot scheduler`) is not part of this test yet: it lands with the scheduler.
+With the schedulers on and an `oppbot scheduler` process beside the replicas: tests/deploy/test_topology.py.
 """
 
 from __future__ import annotations

@@ -151,9 +151,10 @@ class Server:
     port: int = 0
     name: str = "serve"
     logs: list[Path] = field(default_factory=list)
+    command: str = "serve"  # or "scheduler": the topology's third process (no port, no /healthz)
 
     def start(self) -> None:
-        if not self.port:
+        if not self.port and self.command == "serve":
             self.port = free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith(("OPPBOT_", "PROMETHEUS_"))}
         env |= {
@@ -167,8 +168,9 @@ class Server:
         log = self.workdir / f"{self.name}-{len(self.logs)}.log"
         self.logs.append(log)
         with log.open("wb") as out:
+            port = ["--port", str(self.port)] if self.command == "serve" else []
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "oppbot", "serve", "--port", str(self.port), *self.args],
+                [sys.executable, "-m", "oppbot", self.command, *port, *self.args],
                 env=env,
                 cwd=self.workdir,
                 stdout=out,

@@ -216,3 +216,54 @@ async def test_stopping_serve_lets_the_send_in_hand_finish(fake_slack: FakeSlack
     opened = [c for c in fake_slack.calls_to("conversations.open") if c.response.get("ok")]
     posted = [c for c in fake_slack.calls_to("chat.postMessage") if c.response.get("ok")]
     assert len(opened) >= 1 and len(posted) == len(opened)
+
+
+class Died(Exception):
+    """The sending process stops dead: it posted the DM, the row was never marked sent."""
+
+
+async def first_dm_then_die(slack: SlackHarness, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A sender claims both reminders, posts the first DM and dies before marking it sent."""
+    notifications = slack.runtime.notifications
+    slack.clock.now = FRIDAY_NOON
+    assert await notifications.scan_reminders(FRIDAY_NOON) == 2
+
+    async def dies(*_args: object, **_kwargs: object) -> bool:
+        raise Died
+
+    with monkeypatch.context() as patch:
+        patch.setattr(notifications.store, "finish", dies)
+        with pytest.raises(Died):
+            await notifications.send_due(slack.runtime.direct, "dead", now=FRIDAY_NOON)
+    assert len(dm_to(slack, "U0DEMO1")) + len(dm_to(slack, "U0DEMO2")) == 1  # the first one got out
+
+
+async def test_a_dm_posted_by_a_sender_that_died_before_recording_it_is_not_posted_again(
+    slack: SlackHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    notifications = slack.runtime.notifications
+    await first_dm_then_die(slack, monkeypatch)
+    # Its lease runs out: another sender claims both; the one already in the DM is found there.
+    later = FRIDAY_NOON + timedelta(minutes=6)
+    slack.clock.now = later
+    assert (await notifications.send_due(slack.runtime.direct, "alive", now=later)).sent == {"reminder": 2}
+    assert len(dm_to(slack, "U0DEMO1")) == 1 and len(dm_to(slack, "U0DEMO2")) == 1
+    assert await notifications.store.counts() == {("reminder", "sent"): 2}
+    history = slack.fake.calls_to("conversations.history")
+    assert history and all(c.params.get("include_all_metadata") in (True, "true", "1") for c in history)
+    # Nothing is due any more
+    assert (await notifications.send_due(slack.runtime.direct, "alive", now=later)).sent == {}
+
+
+async def test_without_the_history_scope_a_reclaimed_dm_is_sent_again_rather_than_lost(
+    slack: SlackHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    notifications = slack.runtime.notifications
+    await first_dm_then_die(slack, monkeypatch)
+    for _ in range(2):  # each re-claimed row looks once
+        slack.fake.fail_next("conversations.history", "missing_scope")
+    later = FRIDAY_NOON + timedelta(minutes=6)
+    slack.clock.now = later
+    assert (await notifications.send_due(slack.runtime.direct, "alive", now=later)).sent == {"reminder": 2}
+    assert sorted([len(dm_to(slack, "U0DEMO1")), len(dm_to(slack, "U0DEMO2"))]) == [1, 2]  # at least once
+    assert await notifications.store.counts() == {("reminder", "sent"): 2}

@@ -7,7 +7,8 @@ language by the platform) to every registered `DirectNotifier`. Slack implements
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from datetime import datetime
+from typing import Protocol, runtime_checkable
 
 from oppbot.replies.document import Document
 
@@ -29,6 +30,9 @@ class Direct:
     document: Document
     images: tuple[Image, ...] = ()
     live_no: str | None = None  # an opportunity card kept live after changes (recorded like any card)
+    # The notification it delivers (kind:target:period), carried along with the message so that a
+    # later attempt can find out whether an earlier one got through (DeliveryLookup).
+    key: str | None = None
 
 
 class Unreachable(Exception):
@@ -58,4 +62,15 @@ class DirectNotifier(Protocol):
 
     async def send(self, message: Direct) -> None:
         """Deliver `message`; raise Unreachable or RetryLater when it could not be delivered."""
+        ...
+
+
+@runtime_checkable
+class DeliveryLookup(Protocol):
+    """A platform that can tell whether a message already arrived: a sender that died after delivering
+    and before recording it leaves a row that is claimed again; looking first keeps it exactly once."""
+
+    async def delivered(self, message: Direct, since: datetime) -> bool:
+        """True when a message carrying `message.key` was delivered since `since`; False when not, or
+        when the platform cannot tell (then it is sent again: at least once)."""
         ...

@@ -537,8 +537,34 @@ class FakeSlack:
         message = self._bot_message(str(p.get("text") or ""), blocks, ts)
         if p.get("thread_ts"):
             message["thread_ts"] = p["thread_ts"]
+        if isinstance(p.get("metadata"), dict):  # {"event_type", "event_payload"}: shown by history
+            message["metadata"] = p["metadata"]
         self.messages[(channel, ts)] = message
         return {"ok": True, "channel": channel, "ts": ts, "message": message}
+
+    def _conversations_history(self, p: dict[str, Any], token: str) -> dict[str, Any]:
+        """A channel's messages after `oldest`, newest first, `limit` a page; metadata only on request."""
+        channel = self._resolve_channel(p.get("channel"))
+        oldest = float(p.get("oldest") or 0)
+        limit = min(int(p.get("limit") or 100), 999)
+        start = int(p.get("cursor") or 0)
+        found = sorted(
+            (m for (c, ts), m in self.messages.items() if c == channel and float(ts) > oldest),
+            key=lambda m: float(m["ts"]),
+            reverse=True,
+        )
+        metadata = str(p.get("include_all_metadata", "")).lower() in ("true", "1")
+        page = [
+            m if metadata else {k: v for k, v in m.items() if k != "metadata"} for m in found[start:][:limit]
+        ]
+        more = start + limit < len(found)
+        return {
+            "ok": True,
+            "messages": page,
+            "has_more": more,
+            "pin_count": 0,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
 
     def _chat_post_ephemeral(self, p: dict[str, Any], token: str) -> dict[str, Any]:
         self._resolve_channel(p.get("channel"))
@@ -786,6 +812,7 @@ _HANDLERS: dict[str, Callable[..., dict[str, Any]]] = {
     "users.info": FakeSlack._users_info,
     "users.lookupByEmail": FakeSlack._users_lookup_by_email,
     "conversations.open": FakeSlack._conversations_open,
+    "conversations.history": FakeSlack._conversations_history,
     "team.info": FakeSlack._team_info,
     "files.getUploadURLExternal": FakeSlack._files_get_upload_url_external,
     "files.completeUploadExternal": FakeSlack._files_complete_upload_external,

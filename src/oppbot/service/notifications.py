@@ -32,7 +32,7 @@ from oppbot.domain.schedule import (
     snooze_until,
 )
 from oppbot.domain.stall import stall_due
-from oppbot.notify.port import Direct, DirectNotifiers, RetryLater, Unreachable
+from oppbot.notify.port import DeliveryLookup, Direct, DirectNotifiers, RetryLater, Unreachable
 from oppbot.replies.build import card_document
 from oppbot.replies.document import Notice
 from oppbot.replies.parts import msg
@@ -366,6 +366,19 @@ class NotificationService:
             await finish(claimer, item.id, CANCELLED, now=now, detail="no longer due")
             report.cancelled += 1
             return
+        message = dataclasses.replace(message, key=f"{item.kind}:{item.target}:{item.period}")
+        # A row claimed before (a lease that ran out, a retry after a timeout) may have been delivered
+        # by that attempt without being recorded: ask the platforms first, so it is not sent twice.
+        try:
+            earlier = item.attempts > 1 and await _already_delivered(notifiers, message, item.due_at)
+        except RetryLater as exc:  # the platform is busy: look again later rather than risk a copy
+            await self._retry(claimer, item, now, timedelta(seconds=max(exc.seconds, 1.0)), str(exc))
+            report.retried += 1
+            return
+        if earlier:
+            if await finish(claimer, item.id, SENT, now=now, detail="delivered by an earlier attempt"):
+                report.add(item.kind)
+            return
         outcome, wait, detail = await _deliver(notifiers, message)
         if outcome == SENT:
             if await finish(claimer, item.id, SENT, now=now):
@@ -439,6 +452,20 @@ class NotificationService:
         if anchor.startswith("z"):  # counted from a snooze's end: still stalled is enough
             return True
         return opp.last_change_date is not None and anchor == opp.last_change_date.isoformat()
+
+
+async def _already_delivered(notifiers: DirectNotifiers, message: Direct, since: datetime) -> bool:
+    for notifier in notifiers.notifiers:
+        if not isinstance(notifier, DeliveryLookup):
+            continue
+        try:
+            if await notifier.delivered(message, since):
+                return True
+        except RetryLater:
+            raise
+        except Exception:  # cannot tell: sending again is the lesser harm than never sending
+            log.exception("%s could not look up an earlier delivery to %s", notifier.platform, message.person)
+    return False
 
 
 async def _deliver(notifiers: DirectNotifiers, message: Direct) -> tuple[str, timedelta, str]:

@@ -8,6 +8,7 @@ statement atomic. A claim carries a lease: a dispatcher that dies leaves its row
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -31,6 +32,13 @@ def new_event_row(no: str, version: int, verb: str, actor: str) -> ChangeEventRo
     )
 
 
+def picked(candidates: sa.Select[Any]) -> sa.CTE:
+    """The rows a claim takes, chosen once. As a plain `IN (subquery)` PostgreSQL may plan a nested-loop
+    semi-join that runs the LIMIT … SKIP LOCKED subquery again for every row, and one claim then takes
+    every free row, not `limit` (one sender holds everything, and a crash leaves it all to its lease)."""
+    return candidates.cte("picked").prefix_with("MATERIALIZED", dialect="postgresql")
+
+
 class EventStore:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -42,7 +50,7 @@ class EventStore:
             ChangeEventRow.status == PENDING,
             sa.and_(ChangeEventRow.status == CLAIMED, ChangeEventRow.lease_until < now),
         )
-        candidates = (
+        candidates = picked(
             sa.select(ChangeEventRow.id)
             .where(free)
             .order_by(ChangeEventRow.id)
@@ -51,7 +59,7 @@ class EventStore:
         )
         statement = (
             sa.update(ChangeEventRow)
-            .where(ChangeEventRow.id.in_(candidates.scalar_subquery()), free)
+            .where(ChangeEventRow.id.in_(sa.select(candidates.c.id)), free)
             .values(
                 status=CLAIMED,
                 claimed_by=claimer,

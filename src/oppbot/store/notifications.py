@@ -19,6 +19,7 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from oppbot.store.engine import WRITE
+from oppbot.store.events import picked
 from oppbot.store.orm import NotificationRow
 
 PENDING, SENDING, SENT, UNREACHABLE, CANCELLED = "pending", "sending", "sent", "unreachable", "cancelled"
@@ -79,7 +80,7 @@ class NotificationStore:
             sa.and_(n.status == PENDING, n.next_try_at <= now),
             sa.and_(n.status == SENDING, n.lease_until < now),
         )
-        candidates = (
+        candidates = picked(
             sa.select(n.id)
             .where(free)
             .order_by(n.next_try_at, n.id)
@@ -88,7 +89,7 @@ class NotificationStore:
         )
         statement = (
             sa.update(n)
-            .where(n.id.in_(candidates.scalar_subquery()), free)
+            .where(n.id.in_(sa.select(candidates.c.id)), free)
             .values(status=SENDING, claimed_by=claimer, lease_until=now + lease, attempts=n.attempts + 1)
             .returning(n.id, n.kind, n.target, n.period, n.person, n.due_at, n.attempts)
             .execution_options(synchronize_session=False)

@@ -15,7 +15,7 @@ from oppbot.runtime import Runtime
 
 BOT_SCOPES = (
     "commands", "chat:write", "chat:write.public", "users:read", "users:read.email", "im:write",
-    "channels:history", "groups:history",
+    "channels:history", "groups:history", "im:history",
 )  # fmt: skip
 STATE_EXPIRATION_SECONDS = 600
 INSTALL_PATH = "/slack/install"
