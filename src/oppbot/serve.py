@@ -32,7 +32,8 @@ def adapter_mounts(settings: Settings) -> list[Mount]:
 
 
 async def serve(settings: Settings) -> None:
-    # The playground (no chat credentials): a Slack stand-in on loopback, the Slack adapter pointed at it.
+    # The playground (no chat credentials): Slack and Bot Framework stand-ins on loopback, the Slack and
+    # Teams adapters pointed at them (its settings carry both, so adapter_mounts mounts both).
     from oppbot import playground as pg
 
     playground = await pg.SlackPlayground.start(settings) if pg.wanted(settings) else None

@@ -38,6 +38,7 @@ from oppbot.playground.loopback import LoopbackServer
 ISSUER = "https://api.botframework.com"
 TOKEN_SCOPE = "https://api.botframework.com/.default"
 ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
+KEPT_ACTIVITIES = 5000  # activity ids a strict Connector still knows
 
 
 def _b64(n: int) -> str:
@@ -169,6 +170,8 @@ class FakeConnector:
     # A member id (an AAD object id) → their 1:1 chat: creating it again answers that one, as Teams does.
     personal: dict[str, str] = field(default_factory=dict)
     max_sent: int | None = None  # a long-running playground keeps only the newest calls
+    # As Teams: updating an activity it never posted (or forgot, past KEPT_ACTIVITIES) is a 404.
+    strict: bool = False
     observers: list[Callable[[Sent], None]] = field(default_factory=list)
     token_requests: int = 0
     unauthorized_calls: int = 0
@@ -178,6 +181,7 @@ class FakeConnector:
         self._server: LoopbackServer | None = None
         self._tokens: set[str] = set()
         self._ids = itertools.count(1)
+        self._posted: collections.OrderedDict[tuple[str, str], None] = collections.OrderedDict()
         self._cond: asyncio.Condition | None = None
         # (method, conversation or "*") → forced answers: (status, headers) in order
         self._failures: dict[tuple[str, str], collections.deque[tuple[int, dict[str, str]]]] = (
@@ -283,6 +287,9 @@ class FakeConnector:
             await self._record(Sent("send", conv, activity, status=forced[0]))
             return web.json_response({"error": {"code": "Forced"}}, status=forced[0], headers=forced[1])
         activity_id = f"1:{next(self._ids)}"
+        self._posted[(conv, activity_id)] = None
+        while len(self._posted) > KEPT_ACTIVITIES:
+            self._posted.popitem(last=False)
         await self._record(Sent("send", conv, activity, activity_id))
         return web.json_response({"id": activity_id}, status=201)
 
@@ -294,6 +301,9 @@ class FakeConnector:
         if (forced := self._forced("update", conv)) is not None:
             await self._record(Sent("update", conv, activity, activity_id, status=forced[0]))
             return web.json_response({"error": {"code": "Forced"}}, status=forced[0], headers=forced[1])
+        if self.strict and (conv, activity_id) not in self._posted:
+            await self._record(Sent("update", conv, activity, activity_id, status=404))
+            return web.json_response({"error": {"code": "ActivityNotFoundInConversation"}}, status=404)
         await self._record(Sent("update", conv, activity, activity_id))
         return web.json_response({"id": activity_id})
 
