@@ -224,5 +224,5 @@ async def test_an_execute_sends_its_data_with_the_cards_inputs(browser: Any, in_
         },
     ]
     assert sent[1] == ["show", {"no": "OP1"}]
-    assert sent[2][0] == "jump" and sent[2][1]["value"] == "s2" and sent[2][1]["no"] == 1
+    assert sent[2][0] == "jump" and sent[2][1]["value"] == "s2" and sent[2][1]["no"] == "OP1"
     assert sent[2][1]["field_code"] == "PRICE_W"  # and the card around it

@@ -25,7 +25,7 @@ TIMEOUT = 30.0
 async def until(check: Any, what: str, timeout: float = TIMEOUT) -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if (found := check()) is not None and found is not False:
+        if found := check():
             return found
         await asyncio.sleep(0.05)
     raise AssertionError(f"{what} within {timeout}s")
