@@ -157,3 +157,26 @@ async def test_a_click_in_teams_moves_the_deal_and_slacks_live_card_follows(in_p
     await until(lambda: shared.rev > rev, "Slack's shared card was not updated")
     assert "2 Qualification" in str(shared.message["blocks"])
     assert teams_user_id(PEOPLE[REP]) in teams.connector.roster
+
+
+async def test_the_teams_pane_answers_loopback_peers_only(in_process: InProcess) -> None:
+    from aiohttp import web
+    from aiohttp.test_utils import make_mocked_request
+
+    from oppbot.playground.web import add_routes
+
+    app = web.Application()
+    add_routes(app, in_process.workspace, in_process.playground.teams)
+
+    class Transport:
+        def get_extra_info(self, name: str, default: Any = None) -> Any:
+            return ("10.1.2.3", 50000) if name == "peername" else default
+
+    for method, path in (
+        ("GET", "/playground/api/teams/state?user=U0DEMO1"),
+        ("POST", "/playground/api/teams/say"),
+    ):
+        request = make_mocked_request(method, path, app=app, transport=Transport())
+        match = await app.router.resolve(request)
+        response = await match.handler(request)
+        assert response.status == 403, path
