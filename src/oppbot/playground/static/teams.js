@@ -16,8 +16,10 @@
     state: null,
     poll: null,
     nodes: new Map(), // entry id -> {rev, node}
-    refreshed: new Set(), // "entry:rev" whose automatic refresh was asked for
+    refreshed: new Set(), // entries whose automatic refresh was asked for
+    opened: true, // the next state is the chat as it is opened: its cards refresh themselves
   };
+  const AUTO_REFRESH_MAX = 10; // the newest cards refreshed when a chat is opened
 
   async function post(path, body) {
     const resp = await fetch(API + path, {
@@ -64,6 +66,8 @@
     chat.rev = -1;
     chat.state = null;
     chat.nodes.clear();
+    chat.refreshed.clear();
+    chat.opened = true;
     $("teams-messages").replaceChildren();
     if (chat.poll) chat.poll.abort();
   }
@@ -88,8 +92,9 @@
       chat.nodes.set(entry.id, { rev: entry.rev, node });
       if (cached && cached.node.parentNode === list) cached.node.replaceWith(node); // in place
       wanted.push(node);
-      autoRefresh(entry, state);
     }
+    if (chat.opened) autoRefresh(state);
+    chat.opened = false;
     if (!state.messages.length) {
       wanted.push(Object.assign(document.createElement("p"), {
         className: "teams-empty", textContent: "Say something to oppbot — try: list, show OP000001, help",
@@ -162,15 +167,22 @@
     }
   }
 
-  // Teams refreshes a card by itself for the users its `refresh.userIds` names (once per version shown).
-  function autoRefresh(entry, state) {
-    for (const attachment of entry.attachments) {
-      const refresh = attachment.contentType === CARD && attachment.content && attachment.content.refresh;
-      if (!refresh || !refresh.action || !(refresh.userIds || []).includes(state.me.teams_id)) continue;
-      const key = `${entry.id}:${entry.rev}`;
-      if (chat.refreshed.has(key)) continue;
-      chat.refreshed.add(key);
-      execute(entry, refresh.action.verb, refresh.action.data || {}, null, "automatic");
+  // A card with a `refresh` asks the bot for its fresh self when it is shown (in a chat of fewer than 60
+  // people Teams does so for everyone, else for the `userIds` named): here, the newest cards of a chat
+  // when it is opened, once each (cards that arrive later are fresh, and live cards are updated anyway).
+  function autoRefresh(state) {
+    const due = [];
+    for (const entry of state.messages) {
+      for (const attachment of entry.attachments) {
+        const refresh = attachment.contentType === CARD && attachment.content && attachment.content.refresh;
+        if (!refresh || !refresh.action || chat.refreshed.has(entry.id)) continue;
+        if (refresh.userIds && !refresh.userIds.includes(state.me.teams_id)) continue;
+        due.push([entry, refresh.action]);
+      }
+    }
+    for (const [entry, action] of due.slice(-AUTO_REFRESH_MAX)) {
+      chat.refreshed.add(entry.id);
+      execute(entry, action.verb, action.data || {}, null, "automatic");
     }
   }
 
