@@ -9,7 +9,7 @@ from typing import Any
 from tests.playground.conftest import ARTIFACTS, Served
 from tests.playground.test_browser import TIMEOUT, db_row, explain_failure, ledger_stages
 
-REP = "U0DEMO1"
+REP, MANAGER = "U0DEMO1", "U0DEMO3"
 DEAL = "Two panes standing desks"
 
 
@@ -78,6 +78,14 @@ async def both_panes(served: Served, page: Any, errors: list[str]) -> None:
     await page.screenshot(path=str(shot))
     print(f"playground screenshot: {shot}")
     assert await page.locator(".ac-unsupported, .bk-unsupported").count() == 0
+
+    # Another person: the Teams pane is his own chat with the bot, not hers.
+    await page.locator("#person").select_option(MANAGER)
+    await page.wait_for_function(f"document.body.dataset.teamsUser === '{MANAGER}'")
+    assert await teams.locator("#teams-messages", has_text=DEAL).count() == 0
+    await teams.locator("#teams-input").fill(f"show {no}")
+    await teams.locator("#teams-input").press("Enter")
+    await teams.locator("article.teams-bot", has_text="3 Company Presentation (3 of 7)").wait_for()
     assert errors == []
 
 

@@ -195,9 +195,13 @@ class TeamsChat:
             self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT))
         token = self.signer.token(self.connector.service_url, audience=self.app_id)
         headers = {"Authorization": f"Bearer {token}"}
-        async with self._http.post(self.messages_url, json=activity, headers=headers) as resp:
-            body = await resp.json() if resp.content_type == "application/json" else None
-            return resp.status, body
+        try:
+            async with self._http.post(self.messages_url, json=activity, headers=headers) as resp:
+                body = await resp.json() if resp.content_type == "application/json" else None
+                return resp.status, body
+        except (aiohttp.ClientError, TimeoutError) as exc:  # the page hears of it, not a 500
+            log.warning("playground: Teams activity %s not delivered: %r", activity.get("type"), exc)
+            return 0, None
 
     async def install(self) -> None:
         """The app added to each demo person's chat (conversationUpdate), as Teams tells a bot: the bot
@@ -241,7 +245,7 @@ class TeamsChat:
         activity = self.activity(person, "invoke", name=INVOKE, value=value, replyToId=entry_id)
         status, answer = await self.post(activity)
         if status != 200 or not isinstance(answer, dict):
-            return {"status": status, "error": f"The bot answered HTTP {status}."}
+            return {"status": status, "error": f"The bot answered HTTP {status}." if status else "No answer."}
         card = answer.get("value")
         if answer.get("type") == ADAPTIVE_CARD and isinstance(card, dict):
             entry.activity = {**copy.deepcopy(entry.activity), "attachments": [
