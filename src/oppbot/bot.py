@@ -22,6 +22,7 @@ from oppbot.domain.model import Salesperson
 from oppbot.domain.preferences import FIELDS as PREFERENCE_FIELDS
 from oppbot.domain.preferences import Preferences
 from oppbot.replies.build import notices_of
+from oppbot.replies.document import Notice
 from oppbot.replies.feed import feed_list, feed_subject
 from oppbot.replies.format import Formatter
 from oppbot.replies.i18n import about, error_text, t
@@ -39,7 +40,9 @@ from oppbot.replies.model import (
     StatsReply,
     TextReply,
 )
+from oppbot.replies.parts import msg
 from oppbot.service.feeds import FeedService
+from oppbot.service.notifications import NotificationService
 from oppbot.service.opportunities import OpportunityService
 from oppbot.service.views import ActionResult, OpportunityView, PreferencesView
 
@@ -109,6 +112,7 @@ class Bot:
     def __init__(self, service: OpportunityService) -> None:
         self.service = service
         self.feeds = FeedService(service)
+        self.notifications = NotificationService(service)  # snooze, `digest now`
 
     async def handle(self, text: str, ctx: Context, *, request_key: str | None = None) -> Reply:
         """Parse and run; bad input and broken rules become an ErrorReply, never an exception."""
@@ -317,9 +321,15 @@ class Bot:
                     return self._preferences(await s.preferences(actor), ctx, ("reminders",))
                 return self._preferences(await s.set_preferences(actor, reminders=on), ctx, ("reminders",))
             case grammar.DigestSchedule(schedule=schedule, now=now):
-                if now:  # sending belongs to the scheduler, which isn't there yet
-                    return ErrorReply("digest_now_unavailable", t(ctx.locale, "digest_now_unavailable"))
+                if now:  # queued due now; the scheduler sends it (exactly once, as every digest)
+                    await self.notifications.digest_now(actor)
+                    return TextReply(t(ctx.locale, "digest_queued"))
                 if schedule is None:
                     return self._preferences(await s.preferences(actor), ctx, ("digest",))
                 return self._preferences(await s.set_preferences(actor, digest=schedule), ctx, ("digest",))
+            case grammar.Snooze(no=no, duration=duration):
+                snoozed = await self.notifications.snooze(actor, no, duration, tz=tz)
+                until = snoozed.until.astimezone(tz or s.timezone).strftime("%Y-%m-%d %H:%M")
+                notice = Notice(msg("snoozed", no=snoozed.view.no, until=until))
+                return CardReply(snoozed.view, (notice,))
         raise AssertionError(f"unhandled command {command!r}")

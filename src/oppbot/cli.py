@@ -1,9 +1,11 @@
-"""The `oppbot` command line (conventions.md): serve, chat, setup, db, teams."""
+"""The `oppbot` command line (conventions.md): serve, chat, scheduler, setup, db, teams."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import signal
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -57,22 +59,37 @@ def _with_runtime(settings: Settings, work: Callable[[Runtime], Awaitable[T]]) -
 def serve(
     host: Annotated[str | None, typer.Option(help="Interface to listen on (OPPBOT_HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on (OPPBOT_PORT).")] = None,
+    workers: Annotated[
+        int, typer.Option(min=1, help="Worker processes sharing the port (one per core is typical).")
+    ] = 1,
 ) -> None:
-    """Run the web server: Slack at /slack/events, /healthz; without chat credentials, the playground at /."""
-    from oppbot.serve import run_server
-
+    """Run the web server: Slack at /slack/events, /healthz, /livez, /metrics; without chat
+    credentials, the playground at /."""
     overrides: dict[str, object] = {}
     if host is not None:
         overrides["host"] = host
     if port is not None:
         overrides["port"] = port
     settings = _settings(**overrides)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    try:
-        run_server(settings)
-    except SettingsError as exc:  # an adapter's own check (Teams: a secret, a tenant)
-        typer.echo(f"oppbot: {exc}", err=True)
-        raise typer.Exit(EXIT_USAGE) from exc
+    from oppbot.logs import configure_logging
+    from oppbot.workers import MULTIPROC_ENV, prepare_metrics_dir, run_workers
+
+    configure_logging(settings.log_format)
+    if settings.teams_configured:  # a secret or a tenant missing: one line, exit 2, before any worker starts
+        from oppbot.adapters.teams.sdk import check_settings
+
+        try:
+            check_settings(settings)
+        except SettingsError as exc:
+            typer.echo(f"oppbot: {exc}", err=True)
+            raise typer.Exit(EXIT_USAGE) from exc
+    if workers > 1:
+        raise typer.Exit(run_workers(settings, workers))
+    if os.environ.get(MULTIPROC_ENV):  # one process in multiprocess mode: the directory must exist
+        prepare_metrics_dir()
+    from oppbot.serve import run_server  # after the metrics directory: prometheus-client reads it on import
+
+    run_server(settings)
 
 
 @app.command()
@@ -99,6 +116,64 @@ def chat(
 
     code = _with_runtime(settings, work)
     raise typer.Exit(code)
+
+
+@app.command()
+def scheduler(
+    once: Annotated[
+        bool, typer.Option("--once", help="Send what is due now, print the counts, exit.")
+    ] = False,
+) -> None:
+    """Run the reminder and digest scheduler alone (beside any number of `serve` processes)."""
+    from oppbot.logs import configure_logging
+    from oppbot.notify.scheduler import Scheduler
+
+    settings = _settings()
+    configure_logging(settings.log_format)
+
+    async def work(runtime: Runtime) -> None:
+        closers = register_direct_notifiers(runtime)
+        runner = Scheduler(runtime)
+        try:
+            if once:
+                report = await runner.run_once()
+                typer.echo(f"reminders sent {report.reminders}, digests sent {report.digests}")
+                return
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(sig, stop.set)
+            runner.start()
+            try:
+                await stop.wait()
+            finally:
+                await runner.stop()
+        finally:
+            for close in closers:
+                await close()
+
+    _with_runtime(settings, work)
+
+
+def register_direct_notifiers(runtime: Runtime) -> list[Callable[[], Awaitable[None]]]:
+    """The chat platforms configured, as ways to write to a person first (reminders, digests);
+    what to close when done."""
+    closers: list[Callable[[], Awaitable[None]]] = []
+    if runtime.settings.slack_configured or runtime.settings.slack_bot_token:
+        from oppbot.adapters.slack.direct import SlackDirectNotifier
+
+        runtime.direct.add(SlackDirectNotifier.for_runtime(runtime))
+    if runtime.settings.teams_configured:
+        from oppbot.adapters.teams import build_teams
+
+        teams = build_teams(runtime)  # registers its direct, live-card and feed notifiers
+
+        async def close_teams() -> None:
+            await teams.outbox.drain()
+            await teams.sdk.stop()
+
+        closers.append(close_teams)
+    return closers
 
 
 @setup_app.command("demo")
@@ -135,7 +210,11 @@ def db_upgrade() -> None:
     async def nothing(_rt: Runtime) -> None:
         return None
 
-    _with_runtime(_settings(), nothing)
+    settings = _settings()
+    from oppbot.logs import configure_logging
+
+    configure_logging(settings.log_format)  # a migration job logs which migrations it ran
+    _with_runtime(settings, nothing)
     typer.echo("database is up to date")
 
 

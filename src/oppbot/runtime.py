@@ -12,6 +12,7 @@ from oppbot.notify.dispatcher import Dispatcher
 from oppbot.notify.feeds import ChannelFeeds
 from oppbot.notify.live_cards import LiveCards
 from oppbot.notify.port import DirectNotifiers
+from oppbot.service.notifications import NotificationService
 from oppbot.service.opportunities import OpportunityService
 from oppbot.store.cards import PostedCards
 from oppbot.store.engine import make_engine, make_sessionmaker, upgrade_database
@@ -30,6 +31,8 @@ class Runtime:
     channel_feeds: ChannelFeeds = field(init=False)
     # Each chat adapter adds its way to write to a person first (reminders, digests).
     direct: DirectNotifiers = field(default_factory=DirectNotifiers)
+    # Reminders and digests (the scheduler's passes; notify.scheduler runs them).
+    notifications: NotificationService = field(init=False)
 
     def __post_init__(self) -> None:
         self.dispatcher = Dispatcher(EventStore(self.sessions))
@@ -39,6 +42,11 @@ class Runtime:
         self.dispatcher.subscribe("live cards", self.live_cards.on_event)
         self.channel_feeds = ChannelFeeds(self.bot.feeds)
         self.dispatcher.subscribe("channel feeds", self.channel_feeds.on_event)
+        s = self.settings
+        self.notifications = NotificationService(
+            self.service, remind_every=s.remind_every, escalate_after=s.escalate_after
+        )
+        self.notifications.wakers = self.bot.notifications.wakers  # `digest now` wakes the sender
 
     @classmethod
     def create(cls, settings: Settings) -> Runtime:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
+import socket
 
 from aiohttp import web
 
@@ -31,16 +33,19 @@ def adapter_mounts(settings: Settings) -> list[Mount]:
     return mounts
 
 
-async def serve(settings: Settings) -> None:
+async def serve(settings: Settings, *, sock: socket.socket | None = None, migrate: bool = True) -> None:
+    """One server process; with `sock` (a worker of `--workers N`) on that pre-bound socket."""
     # The playground (no chat credentials): Slack and Bot Framework stand-ins on loopback, the Slack and
     # Teams adapters pointed at them (its settings carry both, so adapter_mounts mounts both).
+    # One process only: `--workers N` refuses to start without chat credentials (oppbot.workers).
     from oppbot import playground as pg
 
-    playground = await pg.SlackPlayground.start(settings) if pg.wanted(settings) else None
+    playground = await pg.SlackPlayground.start(settings) if sock is None and pg.wanted(settings) else None
     settings = playground.settings if playground is not None else settings
     mounts = adapter_mounts(settings)  # before migrating: a half-configured adapter stops with one line
     runtime = Runtime.create(settings)
-    await runtime.migrate()
+    if migrate:
+        await runtime.migrate()
     if playground is not None:
         await playground.load_demo(runtime)
         mounts.append(playground.mount)
@@ -48,9 +53,13 @@ async def serve(settings: Settings) -> None:
     # SIGTERM: stop listening, let in-flight requests finish (bounded), then the adapters drain.
     runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=SHUTDOWN_WAIT)
     await runner.setup()
-    site = web.TCPSite(runner, settings.host, settings.port)
+    site: web.BaseSite
+    if sock is not None:
+        site = web.SockSite(runner, sock)
+    else:
+        site = web.TCPSite(runner, settings.host, settings.port)
     await site.start()
-    log.info("oppbot listening on http://%s:%s", settings.host, settings.port)
+    log.info("oppbot listening on http://%s:%s (pid %d)", settings.host, settings.port, os.getpid())
     if playground is not None:
         url = playground.attach(runner.addresses[0][1])
         print(f"oppbot playground: {url}", flush=True)
@@ -64,6 +73,8 @@ async def serve(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    # A forked worker starts with them blocked (oppbot.workers): one that came early is handled now.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
     await stop.wait()
     log.info("oppbot stopping")
     if socket_mode is not None:

@@ -15,7 +15,7 @@ import pytest
 from tests.dbfixtures import PG_DATABASE, PG_HOST, PG_PORT, PG_USER
 
 ROOT = Path(__file__).resolve().parents[2]
-FIGURES = {"1", "2", "3"}
+FIGURES = {"1", "2", "3", "4"}
 ROW_KEYS = {"figure", "case", "metric", "value", "baseline", "ratio", "target", "passed"}
 
 
@@ -79,6 +79,10 @@ def test_smoke_run_writes_every_figure(tmp_path: Path) -> None:
     footprint = document["figures"]["3"]
     assert footprint["status"] == "measured"
     assert {"sqlite", "postgresql"} <= set(footprint["details"])
+
+    reminder_pass = document["figures"]["4"]
+    assert reminder_pass["status"] == "measured"
+    assert reminder_pass["details"]["oppbot_rows"] == reminder_pass["details"]["baseline_rows"] > 0
 
     markdown = (tmp_path / "latest.md").read_text()
     assert "| fig |" in markdown

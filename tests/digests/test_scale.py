@@ -109,9 +109,9 @@ async def test_two_hundred_people_and_twenty_thousand_open_opportunities(
         assert "&lt;desks&gt;" in shown and "<desks>" not in shown  # user data escaped
     (image,) = direct.images
     assert image.png.startswith(b"\x89PNG\r\n\x1a\n")
-    # "See all" re-runs `list team` (stalled first), the way a list's More button does.
+    # "See all" runs `list team` (stalled first) again, as a new reply beside the digest.
     message = document_message(direct.document, Formatter("en", "EUR"))
     more = [e for b in message.blocks if b["type"] == "actions" for e in b["elements"]]
     assert [parse_page_value(e["value"]) for e in more] == [("list team", 0)]
-    assert action_ids(message.blocks) == ["opp_page"]
+    assert action_ids(message.blocks) == ["opp_open"]  # a new reply: the digest stays
     assert took < 20, took  # the whole digest, chart included, on a loaded machine

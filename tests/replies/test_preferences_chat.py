@@ -89,11 +89,9 @@ async def test_digest_schedules_and_digest_now(console: Console, seeded: People)
     out = await console.say(seeded.jo, "digest monthly")
     assert out.startswith("Digest (`digest`): “monthly” isn't a schedule")
     out = await console.say(seeded.jo, "digest now")
-    assert out.startswith("Sending a digest now isn't available yet")
+    assert out.startswith("Your digest is on its way.")  # queued; tests/scheduler see it sent
     await console.say(seeded.jo, "settings locale=it")
-    assert (await console.say(seeded.jo, "riepilogo adesso")).startswith(
-        "L'invio immediato del riepilogo non è ancora disponibile"
-    )
+    assert (await console.say(seeded.jo, "riepilogo adesso")).startswith("Il tuo riepilogo è in arrivo.")
 
 
 async def test_default_gives_the_platform_value_back(service: OpportunityService, seeded: People) -> None:
@@ -119,7 +117,7 @@ async def test_default_gives_the_platform_value_back(service: OpportunityService
 
 async def test_every_refusal_is_an_error_reply(service: OpportunityService, seeded: People) -> None:
     bot = Bot(service)
-    for text in ("settings locale=xx", "digest now", "reminders perhaps", "settings colour=red"):
+    for text in ("settings locale=xx", "snooze OP999999", "reminders perhaps", "settings colour=red"):
         reply = await bot.handle(text, Context(seeded.ah))
         assert isinstance(reply, ErrorReply) and reply.code != "internal_error", text
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from oppbot.replies.codec import page_value
 from tests.fakes.slack_api import RecordedCall
 from tests.slack.conftest import SlackHarness
 from tests.slack.validate import action_ids, texts, valid_blocks, valid_view
@@ -170,3 +171,15 @@ async def test_shared_card_older_than_its_response_url_is_updated_with_chat_upda
     assert update.status == 200 and update.response["ok"], update.response
     assert (update.params["channel"], update.params["ts"]) == ("C0DEMO", ts)
     assert "OP000001 moved to stage 2" in texts(valid_blocks(update.params["blocks"]))
+
+
+async def test_see_all_answers_beside_the_message_it_was_clicked_in(slack: SlackHarness) -> None:
+    """A digest's "See all" (`open`) runs its list as a new reply: the digest it sits in stays as it was,
+    where a list's own More (`more`) turns the page in place."""
+    value = page_value("list", 0)
+    assert value is not None
+    call = await click(slack, "opp_open", value)
+    assert call.params["replace_original"] is False and call.params["response_type"] == "ephemeral"
+    assert "OP000001" in texts(valid_blocks(call.params["blocks"]))
+    call = await click(slack, "opp_page", value)
+    assert call.params["replace_original"] is True

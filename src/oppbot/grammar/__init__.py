@@ -22,6 +22,7 @@ from oppbot.grammar.commands import (
     SetQuote,
     Settings,
     Show,
+    Snooze,
     Stats,
 )
 from oppbot.grammar.errors import ParseError
@@ -53,6 +54,7 @@ __all__ = [
     "SetQuote",
     "Settings",
     "Show",
+    "Snooze",
     "Stats",
     "normalize_opportunity_no",
     "parse",

@@ -23,6 +23,7 @@ __all__ = [
     "SetQuote",
     "Settings",
     "Show",
+    "Snooze",
     "Stats",
 ]
 
@@ -150,6 +151,14 @@ class DigestSchedule:
     now: bool = False
 
 
+@dataclass(frozen=True)
+class Snooze:
+    """`snooze OP000001 [1d|3d|1w]`: no stall reminder about it until then."""
+
+    no: str
+    duration: str = "1d"  # a key of domain.schedule.SNOOZE_DAYS
+
+
 Command = (
     Help
     | NewOpportunity
@@ -168,4 +177,5 @@ Command = (
     | Settings
     | Reminders
     | DigestSchedule
+    | Snooze
 )

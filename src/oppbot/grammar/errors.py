@@ -86,6 +86,10 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "“{value}” is not a valid {name} code (letters, digits, - and _, at most 20).",
         "“{value}” non è un codice {name} valido (lettere, cifre, - e _, al massimo 20).",
     ),
+    "bad_snooze": (
+        "Snooze for 1d, 3d or 1w, not “{value}”.",
+        "Posticipa di 1d, 3d o 1w, non “{value}”.",
+    ),
     "bad_on_off": (
         "Reminders are on or off, not “{value}”.",
         "I promemoria sono on oppure off, non “{value}”.",

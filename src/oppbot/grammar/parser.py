@@ -29,6 +29,7 @@ from oppbot.grammar.commands import (
     SetQuote,
     Settings,
     Show,
+    Snooze,
     Stats,
 )
 from oppbot.grammar.errors import ParseError
@@ -463,6 +464,21 @@ def _digest(args: _Args, today: datetime.date, locale: str) -> Command:
     return DigestSchedule(" ".join(words))
 
 
+_SNOOZE_WORDS = {"1d": "1d", "3d": "3d", "1w": "1w", "1g": "1d", "3g": "3d", "1s": "1w", "7d": "1w"}
+
+
+def _snooze(args: _Args, today: datetime.date, locale: str) -> Command:
+    no = args.take_no()
+    if not args.positional:
+        return Snooze(no)
+    word = args.positional.pop(0).value
+    args.no_more_positionals()
+    duration = _SNOOZE_WORDS.get(word.strip().lower())
+    if duration is None:
+        raise ParseError("bad_snooze", {"value": word}, verb="snooze")
+    return Snooze(no, duration)
+
+
 _PARSERS: dict[str, Callable[[_Args, datetime.date, str], Command]] = {
     "help": _help,
     "new": _new,
@@ -486,4 +502,5 @@ _PARSERS: dict[str, Callable[[_Args, datetime.date, str], Command]] = {
     "settings": _settings,
     "reminders": _reminders,
     "digest": _digest,
+    "snooze": _snooze,
 }

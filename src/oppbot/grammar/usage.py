@@ -26,6 +26,7 @@ VERBS: tuple[str, ...] = (
     "settings",
     "reminders",
     "digest",
+    "snooze",
     "help",
 )
 
@@ -93,6 +94,8 @@ VERB_ALIASES: dict[str, str] = {
     "reminder": "reminders",
     "promemoria": "reminders",
     "riepilogo": "digest",
+    "posticipa": "snooze",
+    "rimanda": "snooze",
 }
 
 USAGE: dict[str, str] = {
@@ -120,5 +123,6 @@ USAGE: dict[str, str] = {
     "[reminders=on|off] [digest=…]",
     "reminders": "reminders [on|off]",
     "digest": "digest [daily 08:00|weekly mon 09:00|off|now]",
+    "snooze": "snooze OP000001 [1d|3d|1w]",
     "help": "help [command]",
 }

@@ -102,6 +102,9 @@ class FakeSlack:
         self._used_oauth_codes: set[str] = set()
         self._sockets: list[web.WebSocketResponse] = []
         self._socket_acks: dict[str, asyncio.Future[dict[str, Any]]] = {}
+        # method -> gate: calls wait there until released (tests: a client killed mid-call)
+        self._holds: dict[str, asyncio.Event] = {}
+        self.held: collections.Counter[str] = collections.Counter()
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -233,6 +236,15 @@ class FakeSlack:
         """Make the next call to ``method`` fail; queue several calls to fail several times."""
         self._failures[method].append(_Failure(error, status, retry_after))
 
+    def hold(self, method: str) -> None:
+        """Calls to `method` get no answer until `release(method)`; `held` counts those that waited."""
+        self._holds[method] = asyncio.Event()
+
+    def release(self, method: str) -> None:
+        gate = self._holds.pop(method, None)
+        if gate is not None:
+            gate.set()
+
     def dm_channel_for(self, user_id: str) -> str:
         return self._dm_channels.setdefault(user_id, f"D{user_id.lstrip('UW')}{len(self._dm_channels):02d}")
 
@@ -251,6 +263,10 @@ class FakeSlack:
     async def _handle_api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         params, token, format_error = await self._parse(request)
+        gate = self._holds.get(method)
+        if gate is not None:
+            self.held[method] += 1
+            await gate.wait()
         status, headers, body = self._dispatch(method, params, token, format_error, request)
         await self._record(RecordedCall(method, params, token, time.monotonic(), status, body))
         headers.setdefault("x-oauth-scopes", BOT_SCOPES)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from oppbot.domain.model import Contact, SalesCycle
 from oppbot.domain.preferences import format_days
 from oppbot.domain.statistics import Figures, SalespersonLedgerFigures
-from oppbot.replies.codec import card_value, page_value
+from oppbot.replies.codec import card_value, choice_value, page_value
 from oppbot.replies.document import (
     Action,
     Card,
@@ -137,6 +137,11 @@ def card_actions(view: OpportunityView) -> tuple[Action, ...]:
             )
             if not choices:
                 continue
+        if spec.options:  # snooze: how long
+            choices = tuple(
+                Choice((msg(f"snooze_{o}"),), choice_value(view.no, view.opp.version, o))
+                for o in spec.options
+            )
         actions.append(
             Action(spec.verb, msg(spec.label_key), value, spec.form, choices, TONES.get(spec.verb))
         )

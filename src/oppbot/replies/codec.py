@@ -18,6 +18,18 @@ def card_value(no: str, version: int, stage: int | None = None) -> str:
     return f"{no}:{version}" if stage is None else f"{no}:{version}:{stage}"
 
 
+def choice_value(no: str, version: int, choice: str) -> str:
+    """`OP000001:3:1w`: a card's menu choice that is not a stage (snooze: how long)."""
+    return f"{no}:{version}:{choice}"
+
+
+def parse_choice_value(value: str) -> tuple[str, int | None, str]:
+    """`OP000001:3:1w` → (no, version, choice)."""
+    parts = value.split(":")
+    version = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
+    return parts[0], version, parts[2] if len(parts) > 2 else ""
+
+
 def parse_card_value(value: str) -> tuple[str, int | None, int | None]:
     """`OP000001:3[:2]` → (no, version, stage); a bare number has no version (read-only uses)."""
     parts = value.split(":")

@@ -136,7 +136,8 @@ def _stalled(view: DigestView) -> Table:
     command = _command(view, "list")
     # `list` puts the stalled first, most overdue first: the rest of this list, in the same order.
     value = page_value(command, 0)
-    more = Action("more", msg("digest_see_all"), value) if value else None
+    # `open`, not `more`: the whole list comes as a new reply, the digest stays as it was.
+    more = Action("open", msg("digest_see_all"), value) if value else None
     footnote = msg("digest_stalled_more", command=command) if view.stalled > len(rows) else None
     pager = _pager(len(rows), view.stalled, more)
     return Table(title, (Section(tuple(rows)),), pager=pager, footnote=footnote)

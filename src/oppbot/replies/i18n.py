@@ -258,6 +258,17 @@ EN: dict[str, str] = {
     "digest_chart_title": "Open pipeline by stage",
     # Teams (adapters.teams)
     "action_unavailable": "That button does nothing here (yet): type the command instead, e.g. `help`.",
+    # reminders, snoozes and digests (the scheduler)
+    "action_snooze": "Snooze…",
+    "snooze_1d": "1 day",
+    "snooze_3d": "3 days",
+    "snooze_1w": "1 week",
+    "snoozed": "{no}: no reminders about it until {until}.",
+    "reminder_stalled": "⏰ {no} is stalled in {stage}: {days} days past its usual time. Move it on, update it, or snooze this reminder.",
+    "reminder_escalated": "{owner} has had {count} reminders about {no}, stalled in {stage} for {days} days, without acting on it.",
+    "todo_due": "📌 To-do due today for {no}: {activity}.",
+    "digest_queued": "Your digest is on its way.",
+    "bad_snooze": "Snooze for 1d, 3d or 1w, not “{value}”.",
 }
 
 IT: dict[str, str] = {
@@ -506,6 +517,17 @@ IT: dict[str, str] = {
     "digest_chart_title": "Pipeline aperta per fase",
     # Teams (adapters.teams)
     "action_unavailable": "Questo pulsante qui non fa (ancora) nulla: scrivi il comando, ad es. `aiuto`.",
+    # promemoria, posticipi e riepiloghi (lo scheduler)
+    "action_snooze": "Posticipa…",
+    "snooze_1d": "1 giorno",
+    "snooze_3d": "3 giorni",
+    "snooze_1w": "1 settimana",
+    "snoozed": "{no}: nessun promemoria fino al {until}.",
+    "reminder_stalled": "⏰ {no} è ferma in {stage}: {days} giorni oltre il tempo abituale. Falla avanzare, aggiornala o posticipa il promemoria.",
+    "reminder_escalated": "{owner} ha ricevuto {count} promemoria su {no}, ferma in {stage} da {days} giorni, senza intervenire.",
+    "todo_due": "📌 Attività in scadenza oggi per {no}: {activity}.",
+    "digest_queued": "Il tuo riepilogo è in arrivo.",
+    "bad_snooze": "Posticipa di 1d, 3d o 1w, non “{value}”.",
 }
 
 CATALOGS = {"en": EN, "it": IT}

@@ -16,6 +16,7 @@ from oppbot.domain.model import (
     Salesperson,
 )
 from oppbot.domain.preferences import Digest, Preferences, WorkingHours
+from oppbot.domain.schedule import SNOOZE_DAYS
 from oppbot.domain.statistics import Figures, SalespersonLedgerFigures, StageFigures
 
 # Verbs that ask for more first (a form, or options typed with the command).
@@ -31,6 +32,7 @@ class ActionSpec:
     form: bool  # asks for values first (update, quote, win, lose)
     targets: tuple[int, ...] = ()  # the stages skip/jump may go to
     target_required: bool = False  # jump: the stage must be chosen (skip goes one stage by default)
+    options: tuple[str, ...] = ()  # snooze: the durations to choose from (domain.schedule.SNOOZE_DAYS)
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,7 @@ class OpportunityView:
     days_overdue: int | None
     may_change: bool
     currency: str
+    reminder: bool = False  # shown in a stall reminder: it also offers Snooze
 
     @property
     def no(self) -> str:
@@ -69,8 +72,9 @@ class OpportunityView:
 
     @property
     def offers(self) -> tuple[ActionSpec, ...]:
-        """The card's actions, in display order (domain.availability decides which)."""
-        return tuple(
+        """The card's actions, in display order (domain.availability decides which); a stall reminder's
+        card also offers Snooze, before closing it (conventions: "the card's buttons plus Snooze")."""
+        specs = [
             ActionSpec(
                 verb=verb,
                 label_key=f"action_{verb}",
@@ -79,7 +83,11 @@ class OpportunityView:
                 target_required=verb == "jump",
             )
             for verb in offered_actions(self.opp, self.cycle)
-        )
+        ]
+        if self.reminder and self.stalled and self.opp.is_open:
+            at = next((i for i, s in enumerate(specs) if s.verb in ("win", "lose")), len(specs))
+            specs.insert(at, ActionSpec("snooze", "action_snooze", False, options=tuple(SNOOZE_DAYS)))
+        return tuple(specs)
 
     @property
     def skip_targets(self) -> tuple[int, ...]:

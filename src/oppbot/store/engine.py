@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -62,13 +65,47 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
+# Any constant shared by every oppbot process: PostgreSQL's advisory lock that serialises upgrades.
+VERSION_TABLE = "alembic_version"
+MIGRATION_LOCK = 0x6F7070626F74  # "oppbot"
+
+
 async def upgrade_database(engine: AsyncEngine, revision: str = "head") -> None:
-    """Apply Alembic migrations on the engine's own connection (works inside a running loop)."""
+    """Apply Alembic migrations on the engine's own connection (works inside a running loop).
+
+    On PostgreSQL the upgrade holds a transaction-level advisory lock: replicas starting together
+    queue on it, and each one after the first finds the schema already at head (Alembic reads the
+    revision inside the lock). SQLite's BEGIN IMMEDIATE does the same for a file.
+    """
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
 
     def _run(sync_conn: Connection) -> None:
         cfg.attributes["connection"] = sync_conn
         command.upgrade(cfg, revision)
 
-    async with engine.begin() as conn:
-        await conn.run_sync(_run)
+    options = {WRITE: True} if engine.dialect.name == "sqlite" else {}
+    async with engine.connect() as conn:
+        conn = await conn.execution_options(**options)
+        async with conn.begin():
+            if engine.dialect.name == "postgresql":
+                await conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+            await conn.run_sync(_run)
+
+
+@cache
+def head_revisions() -> frozenset[str]:
+    """The revisions the code expects (Alembic's heads, read from the migration scripts once)."""
+    return frozenset(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())
+
+
+async def database_revisions(engine: AsyncEngine) -> set[str]:
+    """The revisions the database is at (empty before the first upgrade)."""
+
+    def _read(sync_conn: Connection) -> set[str]:
+        # Read the table directly: MigrationContext.configure logs two INFO lines per probe.
+        if not sa.inspect(sync_conn).has_table(VERSION_TABLE):
+            return set()
+        return set(sync_conn.execute(sa.text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars())
+
+    async with engine.connect() as conn:
+        return await conn.run_sync(_read)

@@ -99,6 +99,14 @@ class EventStore:
         async with self._sessions() as session:
             return int(await session.scalar(sa.select(sa.func.count()).select_from(ChangeEventRow)) or 0)
 
+    async def backlog_age(self) -> tuple[int, datetime | None]:
+        """Events not yet delivered, and when the oldest of them happened (for /metrics)."""
+        async with self._sessions() as session:
+            row = (
+                await session.execute(sa.select(sa.func.count(), sa.func.min(ChangeEventRow.occurred_at)))
+            ).one()
+        return int(row[0] or 0), _utc(row[1]) if row[1] is not None else None
+
 
 def _utc(value: datetime) -> datetime:
     # SQLite hands back naive datetimes; everything stored is UTC.

@@ -190,6 +190,8 @@ class OpportunityRow(Base):
     __table_args__ = (
         sa.Index("ix_opportunity_owner_status", "salesperson_code", "status"),
         sa.Index("ix_opportunity_stall", "status", "last_change_date"),
+        # The reminder scan's keyset order (migration 0007): each page is one index range, no sort.
+        sa.Index("ix_opportunity_stall_keyset", "status", "last_change_date", "no"),
         sa.Index("ix_opportunity_cycle_status", "sales_cycle_code", "status", "current_stage"),
     )
     no: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
@@ -370,3 +372,47 @@ class TeamsConversationRow(Base):
         sa.DateTime(timezone=True)
     )  # 403: removed the bot
     updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+
+
+class NotificationRow(Base):
+    """One reminder, escalation, to-do reminder or digest: sent exactly once whoever schedules it.
+
+    (kind, target, period) is unique: a reminder's target is the opportunity and its period the stall's
+    anchor and repeat number; a digest's the manager and the local date; a to-do's the task and its due
+    date. Any scheduler may insert the same row (the insert does nothing the second time); a sender claims
+    due rows with a lease, sends, and marks them sent; a claim whose lease ran out is claimed again.
+    """
+
+    __tablename__ = "notification"
+    __table_args__ = (
+        sa.UniqueConstraint("kind", "target", "period"),
+        sa.Index("ix_notification_status_next_try_at", "status", "next_try_at"),
+        sa.Index("ix_notification_person_kind", "person", "kind", "status"),
+    )
+    id: Mapped[int] = mapped_column(
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    kind: Mapped[str] = mapped_column(sa.String(12))  # reminder | escalation | todo | digest
+    target: Mapped[str] = mapped_column(sa.String(40))
+    period: Mapped[str] = mapped_column(sa.String(60))
+    person: Mapped[str] = mapped_column(sa.String(20))  # the recipient's salesperson code
+    status: Mapped[str] = mapped_column(sa.String(12), default="pending")
+    due_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    next_try_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    claimed_by: Mapped[str | None] = mapped_column(sa.String(60))
+    lease_until: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(default=0)
+    sent_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    detail: Mapped[str | None] = mapped_column(sa.String(200))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+
+
+class SnoozeRow(Base):
+    """`snooze OP… 1d`: no reminder about the opportunity until `until`; reminders then count from zero."""
+
+    __tablename__ = "opportunity_snooze"
+    opportunity_no: Mapped[str] = mapped_column(
+        sa.ForeignKey("opportunity.no", ondelete="CASCADE"), primary_key=True
+    )
+    until: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    snoozed_by: Mapped[str] = mapped_column(sa.String(20))

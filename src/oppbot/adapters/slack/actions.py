@@ -17,7 +17,7 @@ from oppbot.adapters.slack.labels import label
 from oppbot.adapters.slack.messages import Message, render_message
 from oppbot.adapters.slack.modal_views import Meta, close_modal, new_modal, quote_modal, update_modal
 from oppbot.adapters.slack.support import Acker, SlackDeps, request_key, send_to_url, team_of
-from oppbot.replies.codec import parse_card_value, parse_page_value
+from oppbot.replies.codec import parse_card_value, parse_choice_value, parse_page_value
 from oppbot.replies.model import CardReply, ErrorReply, Reply
 from oppbot.replies.text import outcome
 
@@ -109,6 +109,23 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
             await show_result(deps, client, body, who, reply)
 
         await deps.handle("card button", ack, body, client, work)
+
+    @app.action("opp_snooze")
+    async def snooze(
+        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        async def work(acked: Acker) -> None:
+            who = await _who_or_explain(deps, client, body, acked)
+            if who is None or who.ctx is None:
+                return
+            raw = (action.get("selected_option") or {}).get("value") or action.get("value") or ""
+            no, _, duration = parse_choice_value(str(raw))
+            command = grammar.Snooze(no=no, duration=duration or "1d")
+            reply = await deps.runtime.bot.run(command, who.ctx, request_key=request_key(body, "act:"))
+            await acked()
+            await show_result(deps, client, body, who, reply)
+
+        await deps.handle("snooze", ack, body, client, work)
 
     @app.action(re.compile(r"^opp_(update|quote|win|lose)$"))
     async def open_modal(
@@ -202,10 +219,12 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
 
         await deps.handle("show", ack, body, client, work)
 
-    @app.action("opp_page")
-    async def page(
-        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
+    async def read_again(
+        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient, *, replace: bool
     ) -> None:
+        """Run the read command a button carries: a page of it in place of the message clicked
+        (`more`), or the whole of it as a new reply beside that message (`open`, e.g. a digest's)."""
+
         async def work(acked: Acker) -> None:
             who = await _who_or_explain(deps, client, body, acked)
             if who is None or who.ctx is None:
@@ -220,6 +239,22 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
             reply = await deps.runtime.bot.run(command, who.ctx)
             await acked()
             message = render_message(reply, who.f, share=True, source=text, page=number)
-            await send_to_url(str(body.get("response_url") or ""), message, replace_original=True)
+            url = str(body.get("response_url") or "")
+            if replace:
+                await send_to_url(url, message, replace_original=True)
+            else:
+                await send_to_url(url, message, response_type="ephemeral", replace_original=False)
 
-        await deps.handle("page", ack, body, client, work)
+        await deps.handle("page" if replace else "open", ack, body, client, work)
+
+    @app.action("opp_page")
+    async def page(
+        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        await read_again(ack, body, action, client, replace=True)
+
+    @app.action("opp_open")
+    async def open_read(
+        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        await read_again(ack, body, action, client, replace=False)

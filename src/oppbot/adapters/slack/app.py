@@ -11,6 +11,7 @@ from slack_bolt.response import BoltResponse
 
 from oppbot.adapters.slack import actions, commands, home, modals, shortcuts, unfurls
 from oppbot.adapters.slack.client import web_client
+from oppbot.adapters.slack.direct import SlackDirectNotifier
 from oppbot.adapters.slack.identity import Identities
 from oppbot.adapters.slack.live import SlackNotifier
 from oppbot.adapters.slack.oauth import oauth_settings
@@ -25,6 +26,7 @@ def slack_deps(runtime: Runtime) -> SlackDeps:
     deps = SlackDeps(runtime, Identities(runtime), SlackNotifier(runtime))
     runtime.live_cards.add(deps.notifier)
     runtime.channel_feeds.add(deps.notifier)
+    runtime.direct.add(SlackDirectNotifier(runtime, deps.notifier))  # reminders and digests as DMs
     return deps
 
 

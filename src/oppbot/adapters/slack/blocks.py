@@ -62,6 +62,7 @@ FALLBACK_TEXT = 3000
 ACTION_IDS = {
     "show": "opp_show",
     "more": "opp_page",
+    "open": "opp_open",
     "page_previous": "home_page_prev",
     "page_next": "home_page_next",
 }

@@ -95,13 +95,17 @@ class SlackNotifier:
         """The bot token's client (single workspace) or the installation's (OAuth), cached per team."""
         if team_id in self._clients:
             return self._clients[team_id]
-        settings = self.runtime.settings
-        token = settings.slack_bot_token
-        oauth = oauth_settings(self.runtime)
-        if not token and oauth is not None:
-            bot = await oauth.installation_store.async_find_bot(enterprise_id=None, team_id=team_id)
-            token = bot.bot_token if bot is not None else None
+        token = await self.token(team_id)
         if not token:
             return None
         self._clients[team_id] = client = web_client(self.runtime, token)
         return client
+
+    async def token(self, team_id: str) -> str | None:
+        """The bot token (single workspace) or the team's installation's (OAuth)."""
+        token = self.runtime.settings.slack_bot_token
+        oauth = oauth_settings(self.runtime)
+        if not token and oauth is not None:
+            bot = await oauth.installation_store.async_find_bot(enterprise_id=None, team_id=team_id)
+            token = bot.bot_token if bot is not None else None
+        return token or None

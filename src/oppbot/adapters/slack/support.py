@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -16,9 +17,12 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from oppbot import metrics
 from oppbot.adapters.slack.identity import Identities, Who
 from oppbot.adapters.slack.live import SlackNotifier
 from oppbot.adapters.slack.messages import Message
+from oppbot.grammar import VERB_ALIASES
+from oppbot.logs import request_context
 from oppbot.replies.i18n import t
 from oppbot.runtime import Runtime
 
@@ -86,6 +90,32 @@ def request_key(body: dict[str, Any], kind: str = "") -> str | None:
     return f"slack:{team_of(body)}:{kind}{rid}" if rid else None
 
 
+# --- metrics and log context (deploy): bounded labels, the opportunity a request is about ----------
+SURFACE = "slack"
+_OPPORTUNITY = re.compile(r"\bOP\d{6}\b", re.IGNORECASE)
+
+
+def command_of(what: str, body: dict[str, Any]) -> str:
+    """The metrics label: the grammar's verb of a /opp command, a card button's verb, else `what`."""
+    if body.get("command"):
+        words = str(body.get("text") or "").split(maxsplit=1)
+        return VERB_ALIASES.get(words[0].lower(), "other") if words else "help"
+    actions = body.get("actions") or []
+    if actions and isinstance(actions[0], dict) and str(actions[0].get("action_id", "")).startswith("opp_"):
+        return str(actions[0]["action_id"]).removeprefix("opp_")
+    return what
+
+
+def opportunity_of(body: dict[str, Any]) -> str | None:
+    """The opportunity number a request names (command text or button value), for the logs."""
+    actions = body.get("actions") or []
+    value = actions[0].get("value") if actions and isinstance(actions[0], dict) else None
+    for text in (body.get("text"), value):
+        if isinstance(text, str) and (match := _OPPORTUNITY.search(text)):
+            return match.group(0).upper()
+    return None
+
+
 # Requests worked on at once. More only lengthens every event-loop turn (the CPU is the limit).
 WORK_SLOTS = 8
 # How long a request may wait for a slot. Past it the request is refused unacknowledged (HTTP 503):
@@ -104,8 +134,14 @@ class Acker:
     """Acknowledges a request once: when the listener says so (after its change has committed),
     or when the work ends. Remembers the request as done for the retry filter."""
 
-    def __init__(self, ack: AsyncAck | None, recent: RecentKeys, rid: str | None) -> None:
-        self._ack, self._recent, self._rid = ack, recent, rid
+    def __init__(
+        self,
+        ack: AsyncAck | None,
+        recent: RecentKeys,
+        rid: str | None,
+        on_ack: Callable[[], None] | None = None,
+    ) -> None:
+        self._ack, self._recent, self._rid, self._on_ack = ack, recent, rid, on_ack
         self.done = False
 
     async def __call__(self, **kwargs: Any) -> None:
@@ -114,6 +150,8 @@ class Acker:
         self.done = True
         if self._ack is not None:
             await self._ack(**kwargs)
+        if self._on_ack is not None:
+            self._on_ack()
         if self._rid is not None:
             self._recent.add(self._rid)
 
@@ -142,26 +180,46 @@ class SlackDeps:
         task = asyncio.current_task()
         if task is not None:
             self.active.add(task)
-        try:
+        started = time.perf_counter()
+        command, outcome = command_of(what, body), "ok"
+        context = request_context(
+            request_key=request_key(body),
+            surface=SURFACE,
+            user=f"{team_of(body)}:{user_of(body)}",
+            opportunity=opportunity_of(body),
+        )
+        with context:
             try:
-                async with asyncio.timeout(ADMIT_WAIT):
-                    await self.slots.acquire()
-            except TimeoutError:
-                raise Overloaded(what) from None
-            rid = request_id(body)
-            if ack is None and rid is not None:
-                self.recent.add(rid)  # an event: Bolt acknowledged it on arrival
-            acker = Acker(ack, self.recent, rid)
-            try:
-                await work(acker)
-                await acker()
-            except Exception as exc:
-                await self._failed(what, body, client, acker, exc)
+                try:
+                    async with asyncio.timeout(ADMIT_WAIT):
+                        await self.slots.acquire()
+                except TimeoutError:
+                    outcome = "busy"
+                    raise Overloaded(what) from None
+                rid = request_id(body)
+                if ack is None and rid is not None:
+                    self.recent.add(rid)  # an event: Bolt acknowledged it on arrival
+
+                def acked() -> None:
+                    metrics.ACK_SECONDS.labels(SURFACE).observe(time.perf_counter() - started)
+
+                acker = Acker(ack, self.recent, rid, acked)
+                try:
+                    await work(acker)
+                    await acker()
+                except Exception as exc:
+                    outcome = "error"
+                    await self._failed(what, body, client, acker, exc)
+                finally:
+                    self.slots.release()
+                    metrics.REPLY_SECONDS.labels(SURFACE).observe(time.perf_counter() - started)
             finally:
-                self.slots.release()
-        finally:
-            if task is not None:
-                self.active.discard(task)
+                if task is not None:
+                    self.active.discard(task)
+                metrics.REQUESTS.labels(SURFACE, command, outcome).inc()
+                duration = round((time.perf_counter() - started) * 1000, 1)
+                extra = {"duration_ms": duration, "command": command, "outcome": outcome}
+                log.info("%s %s %s in %.1f ms", what, command, outcome, duration, extra=extra)
 
     async def drain(self, timeout: float = DRAIN_WAIT) -> None:
         """Wait for the requests already accepted (SIGTERM: the listener has stopped taking new ones)."""

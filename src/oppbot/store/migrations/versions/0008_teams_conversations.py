@@ -1,7 +1,7 @@
 """Teams conversation references: where the bot may write first (a person's 1:1 chat, channels).
 
 Revision ID: 0008
-Revises: 0006 (the merger re-chains it after 0007)
+Revises: 0007
 Create Date: 2026-11-30
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
