@@ -15,8 +15,8 @@ from urllib.parse import urlencode
 import pytest
 import sqlalchemy as sa
 
+from oppbot.adapters.admission import ADMIT_WAIT, WORK_SLOTS
 from oppbot.adapters.slack import mount_slack
-from oppbot.adapters.slack.support import ADMIT_WAIT, WORK_SLOTS
 from oppbot.config import load_settings
 from oppbot.runtime import Runtime
 from oppbot.server import build_app

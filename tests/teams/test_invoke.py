@@ -1,6 +1,6 @@
 """Card clicks: the `adaptiveCard/action` invoke runs the verb for the clicker and answers 200 with
 the refreshed card (AdaptiveCardInvokeResponse), never the SDK's 500. The twins of Slack's buttons and
-modals tests."""
+modals tests (the forms: test_forms.py)."""
 
 from __future__ import annotations
 
@@ -96,56 +96,6 @@ async def test_start_and_jump_with_a_chosen_stage(teams: TeamsHarness) -> None:
     assert "jumped back to stage 1" in card_text(card)
 
 
-async def test_update_form_inputs_arrive_in_data(teams: TeamsHarness) -> None:
-    data = _data(await _card(teams, "OP000001"), "update")
-    # The form's submission: which form, and its inputs (`field_<name>`, as the cards branch names them).
-    data.update({"form": "update", "field_value": "65k", "field_chances": "45", "field_close": "2027-01-31"})
-    card = _answer_card(await teams.click("update", data))
-    assert "OP000001 updated" in card_text(card)
-    assert "€65,000.00" in card_text(card)
-
-
-async def test_an_invalid_input_is_answered_under_its_field_and_nothing_is_saved(teams: TeamsHarness) -> None:
-    data = _data(await _card(teams, "OP000001"), "update")
-    data.update({"form": "update", "field_value": "65k", "field_close": "banana"})
-    answer = await teams.click("update", data)
-    card = _answer_card(answer)
-    assert "banana" in card_text(card)
-    assert "€50,000.00" in card_text(card)  # unchanged: nothing half-saved
-    ah = await teams.service.salesperson("AH")
-    assert ah is not None
-    assert (await teams.service.show(ah, "OP000001")).opp.estimated_value == 50000
-
-
-async def test_quote_win_and_lose_forms(teams: TeamsHarness) -> None:
-    await teams.say("next OP000001")
-    data = _data(await _card(teams, "OP000001"), "win")
-    data.update({"form": "win", "field_code": "PRICE_W", "field_amount": "48k", "field_reason": "Best price"})
-    card = _answer_card(await teams.click("win", data))
-    assert "won" in card_text(card)
-    assert card_actions(card) == []  # closed: nothing more to do
-    data = _data(await _card(teams, "OP000003"), "start")
-    await teams.click("start", data)
-    data = _data(await _card(teams, "OP000003"), "lose")
-    data.update({"form": "lose", "field_code": "PRICE_L", "field_reason": "too expensive"})
-    card = _answer_card(await teams.click("lose", data))
-    assert "OP000003" in card_text(card) and "lost" in card_text(card).lower()
-
-
-async def test_a_domain_refusal_names_its_field(teams: TeamsHarness) -> None:
-    data = _data(await _card(teams, "OP000001"), "win")
-    data.update({"code": "NO_SUCH_CODE"})  # plain input names work too
-    card = _answer_card(await teams.click("win", data))
-    assert "NO_SUCH_CODE" in card_text(card)
-
-
-async def test_new_from_a_form(teams: TeamsHarness) -> None:
-    data = {"contact": "CT000001", "description": "From a card", "value": "9k", "cycle": "EXISTING",
-            "close": "2026-12-31"}  # fmt: skip
-    card = _answer_card(await teams.click("new", data))
-    assert "Created OP000004" in card_text(card)
-
-
 async def test_show_refresh_and_unknown_verbs(teams: TeamsHarness) -> None:
     card = _answer_card(await teams.click("refresh", {"no": "OP000001"}))
     assert "OP000001 · Office chairs" in card_text(card)
@@ -167,15 +117,21 @@ async def test_more_pages_a_list(teams: TeamsHarness) -> None:
         )  # fmt: skip
     sent = await teams.say("list")
     assert sent.card is not None
-    more = [a for a in card_actions(sent.card) if a["verb"] == "more"]
-    if not more:  # the placeholder renderer shows no pager buttons: press what the document offers
-        from oppbot.replies.codec import page_value
-
-        value = page_value("list", 1)
-    else:
-        value = more[0]["data"]["value"]
-    card = _answer_card(await teams.click("more", {"value": value}))
+    (more,) = [a for a in card_actions(sent.card) if a["verb"] == "more"]
+    card = _answer_card(await teams.click("more", {"value": more["data"]["value"]}))
     assert "Showing 26" in card_text(card)
+
+
+async def test_see_all_sends_the_list_as_a_new_message(teams: TeamsHarness) -> None:
+    """A digest's See all (`open`): the card clicked stays; the list arrives as a message of its own."""
+    from oppbot.replies.codec import page_value
+
+    before = len(teams.connector.calls("send"))
+    answer = await teams.click("open", {"value": page_value("list", 0)})
+    assert answer["type"] == "application/vnd.microsoft.activity.message"
+    assert "new message" in answer["value"]
+    sent = (await teams.connector.wait_for("send", before + 1))[before]
+    assert sent.card is not None and "OP000001" in card_text(sent.card)
 
 
 async def test_a_click_sent_twice_acts_once(teams: TeamsHarness) -> None:
@@ -188,27 +144,3 @@ async def test_a_click_sent_twice_acts_once(teams: TeamsHarness) -> None:
     assert "moved to stage 2" in card_text(_answer_card(first[1]))
     assert "OP000001" in card_text(_answer_card(again[1]))
     assert await _stage(teams, "OP000001") == 2
-
-
-async def test_a_form_opens_only_for_who_may_change_the_opportunity(teams: TeamsHarness) -> None:
-    """The card's "Update…" (no inputs yet) asks for the form: refused to another rep at once, before
-    they fill anything in; the owner gets it (the cards branch renders the form there)."""
-    data = _data(await _card(teams, "OP000002", user=PS), "update")
-    card = _answer_card(await teams.click("update", data, user=AH))
-    assert "belongs to Peter Saddow" in card_text(card)
-    card = _answer_card(await teams.click("update", data, user=PS))
-    assert "belongs to" not in card_text(card) and "OP000002" in card_text(card)
-    assert await _stage(teams, "OP000002") == 1
-
-
-async def test_set_quote_form_and_clearing_it(teams: TeamsHarness) -> None:
-    await teams.say("next OP000001")
-    card = await _card(teams, "OP000001")
-    verbs = [a["verb"] for a in card_actions(card)]
-    data = _data(card, "quote") if "quote" in verbs else {"no": "OP000001", "version": 3}
-    data.update({"form": "quote", "field_quote": "SQ-77"})
-    answer = _answer_card(await teams.click("quote", data))
-    assert "sales quote set to SQ-77" in card_text(answer)
-    data = {"no": "OP000001", "form": "quote"}  # submitted empty: clears it
-    answer = _answer_card(await teams.click("quote", data))
-    assert "OP000001: sales quote cleared" in card_text(answer)

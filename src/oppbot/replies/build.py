@@ -148,15 +148,17 @@ def card_actions(view: OpportunityView) -> tuple[Action, ...]:
     return tuple(actions)
 
 
-def card_document(view: OpportunityView, notices: Sequence[Notice] = ()) -> Card:
-    """An opportunity's card, the same for every reader (the live cards re-render this one)."""
+def card_document(view: OpportunityView, notices: Sequence[Notice] = (), *, viewer: bool = False) -> Card:
+    """An opportunity's card, the same for every reader (the live cards re-render this one).
+    `viewer`: as the person the view was read for may act on it (a channel card refreshed for each
+    viewer): no actions unless the service says they may change it."""
     return Card(
         no=view.no,
         version=view.opp.version,
         title=card_title(view),
         fields=card_fields(view),
         notices=tuple(notices),
-        actions=card_actions(view),
+        actions=card_actions(view) if view.may_change or not viewer else (),
     )
 
 

@@ -71,7 +71,6 @@ EN: dict[str, str] = {
     "bad_reminders": "Stall reminders (`reminders=`): “{value}” is neither on nor off. Nothing was changed.",
     "bad_digest": "Digest (`digest`): “{value}” isn't a schedule; use daily 08:00, weekly mon 09:00 or off. Nothing was changed.",
     "unknown_preference": "There is no setting “{key}”: the settings are timezone, locale, hours, days, reminders and digest.",
-    "digest_now_unavailable": "Sending a digest now isn't available yet: it comes with the scheduler. `digest` shows your schedule.",
     # an error about an opportunity whose sentence doesn't name it (those shared with `new`)
     "about_opportunity": "{no}: {text}",
     # notices
@@ -246,6 +245,7 @@ EN: dict[str, str] = {
     "digest_stalled_title": "Stalled: {count}",
     "digest_no_stalled": "Nothing is stalled.",
     "digest_see_all": "See all",
+    "sent_below": "Here it is, in a new message below.",
     "digest_stalled_more": "`{command}` lists them all, most overdue first.",
     "digest_closing_title": "Closing by {end}: {count} · {amount} (weighted {weighted})",
     "digest_no_closing": "Nothing is due to close this month.",
@@ -334,7 +334,6 @@ IT: dict[str, str] = {
     "bad_reminders": "Promemoria sulle opportunità ferme (`reminders=`): “{value}” non è né on né off. Non ho cambiato nulla.",
     "bad_digest": "Riepilogo (`digest`): “{value}” non è una programmazione; usa daily 08:00, weekly mon 09:00 oppure off. Non ho cambiato nulla.",
     "unknown_preference": "L'impostazione “{key}” non esiste: le impostazioni sono timezone, locale, hours, days, reminders e digest.",
-    "digest_now_unavailable": "L'invio immediato del riepilogo non è ancora disponibile: arriverà con lo scheduler. `digest` mostra la tua programmazione.",
     "about_opportunity": "{no}: {text}",
     "created": "Creata {no}.",
     "created_started": "Creata {no} alla fase {stage}.",
@@ -505,6 +504,7 @@ IT: dict[str, str] = {
     "digest_stalled_title": "Ferme: {count}",
     "digest_no_stalled": "Nessuna opportunità è ferma.",
     "digest_see_all": "Vedi tutte",
+    "sent_below": "Eccola, in un nuovo messaggio qui sotto.",
     "digest_stalled_more": "`{command}` le elenca tutte, le più in ritardo prima.",
     "digest_closing_title": "In chiusura entro il {end}: {count} · {amount} (ponderato {weighted})",
     "digest_no_closing": "Nessuna chiusura prevista questo mese.",

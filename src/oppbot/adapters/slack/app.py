@@ -9,13 +9,14 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.response import BoltResponse
 
+from oppbot.adapters.admission import Overloaded
 from oppbot.adapters.slack import actions, commands, home, modals, shortcuts, unfurls
 from oppbot.adapters.slack.client import web_client
 from oppbot.adapters.slack.direct import SlackDirectNotifier
 from oppbot.adapters.slack.identity import Identities
 from oppbot.adapters.slack.live import SlackNotifier
 from oppbot.adapters.slack.oauth import oauth_settings
-from oppbot.adapters.slack.support import Overloaded, SlackDeps, request_id
+from oppbot.adapters.slack.support import SlackDeps, request_id
 from oppbot.runtime import Runtime
 
 log = logging.getLogger(__name__)

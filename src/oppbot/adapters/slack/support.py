@@ -18,6 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from oppbot import metrics
+from oppbot.adapters.admission import DRAIN_WAIT, Admission, Overloaded
 from oppbot.adapters.slack.identity import Identities, Who
 from oppbot.adapters.slack.live import SlackNotifier
 from oppbot.adapters.slack.messages import Message
@@ -116,20 +117,6 @@ def opportunity_of(body: dict[str, Any]) -> str | None:
     return None
 
 
-# Requests worked on at once. More only lengthens every event-loop turn (the CPU is the limit).
-WORK_SLOTS = 8
-# How long a request may wait for a slot. Past it the request is refused unacknowledged (HTTP 503):
-# Slack tells the person it failed (and retries events), so nothing acknowledged is ever dropped.
-# Well under Slack's 3 s, leaving room for the work itself before the ack.
-ADMIT_WAIT = 1.0
-# How long SIGTERM waits for accepted requests to finish before the process exits anyway.
-DRAIN_WAIT = 20.0
-
-
-class Overloaded(Exception):
-    """No work slot came free within ADMIT_WAIT: the request is refused, not acknowledged."""
-
-
 class Acker:
     """Acknowledges a request once: when the listener says so (after its change has committed),
     or when the work ends. Remembers the request as done for the retry filter."""
@@ -165,8 +152,7 @@ class SlackDeps:
     identities: Identities
     notifier: SlackNotifier
     recent: RecentKeys = field(default_factory=RecentKeys)
-    slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(WORK_SLOTS))
-    active: set[asyncio.Task[Any]] = field(default_factory=set)
+    admission: Admission = field(default_factory=lambda: Admission("Slack"))
 
     async def handle(
         self, what: str, ack: AsyncAck | None, body: dict[str, Any], client: AsyncWebClient, work: Work
@@ -177,9 +163,6 @@ class SlackDeps:
         person its error). A failure is logged once and answered with an apology in the person's
         language; before the ack that apology says nothing was changed, and is the ack itself.
         """
-        task = asyncio.current_task()
-        if task is not None:
-            self.active.add(task)
         started = time.perf_counter()
         command, outcome = command_of(what, body), "ok"
         context = request_context(
@@ -190,32 +173,27 @@ class SlackDeps:
         )
         with context:
             try:
-                try:
-                    async with asyncio.timeout(ADMIT_WAIT):
-                        await self.slots.acquire()
-                except TimeoutError:
-                    outcome = "busy"
-                    raise Overloaded(what) from None
-                rid = request_id(body)
-                if ack is None and rid is not None:
-                    self.recent.add(rid)  # an event: Bolt acknowledged it on arrival
+                async with self.admission.admitted(what):
+                    rid = request_id(body)
+                    if ack is None and rid is not None:
+                        self.recent.add(rid)  # an event: Bolt acknowledged it on arrival
 
-                def acked() -> None:
-                    metrics.ACK_SECONDS.labels(SURFACE).observe(time.perf_counter() - started)
+                    def acked() -> None:
+                        metrics.ACK_SECONDS.labels(SURFACE).observe(time.perf_counter() - started)
 
-                acker = Acker(ack, self.recent, rid, acked)
-                try:
-                    await work(acker)
-                    await acker()
-                except Exception as exc:
-                    outcome = "error"
-                    await self._failed(what, body, client, acker, exc)
-                finally:
-                    self.slots.release()
-                    metrics.REPLY_SECONDS.labels(SURFACE).observe(time.perf_counter() - started)
+                    acker = Acker(ack, self.recent, rid, acked)
+                    try:
+                        await work(acker)
+                        await acker()
+                    except Exception as exc:
+                        outcome = "error"
+                        await self._failed(what, body, client, acker, exc)
+                    finally:
+                        metrics.REPLY_SECONDS.labels(SURFACE).observe(time.perf_counter() - started)
+            except Overloaded:
+                outcome = "busy"
+                raise
             finally:
-                if task is not None:
-                    self.active.discard(task)
                 metrics.REQUESTS.labels(SURFACE, command, outcome).inc()
                 duration = round((time.perf_counter() - started) * 1000, 1)
                 extra = {"duration_ms": duration, "command": command, "outcome": outcome}
@@ -223,12 +201,7 @@ class SlackDeps:
 
     async def drain(self, timeout: float = DRAIN_WAIT) -> None:
         """Wait for the requests already accepted (SIGTERM: the listener has stopped taking new ones)."""
-        pending = {t for t in self.active if t is not asyncio.current_task()}
-        if pending:
-            log.info("draining %d Slack request(s)", len(pending))
-            _done, late = await asyncio.wait(pending, timeout=timeout)
-            if late:
-                log.error("%d Slack request(s) still running after %.0f s; exiting", len(late), timeout)
+        await self.admission.drain(timeout)
 
     async def _failed(
         self, what: str, body: dict[str, Any], client: AsyncWebClient, acker: Acker, exc: Exception

@@ -14,8 +14,9 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from oppbot.adapters.admission import Overloaded
 from oppbot.adapters.slack.blocks import as_dicts, item_blocks, say
-from oppbot.adapters.slack.support import Acker, Overloaded, SlackDeps
+from oppbot.adapters.slack.support import Acker, SlackDeps
 from oppbot.domain.errors import DomainError
 from oppbot.replies.build import item
 

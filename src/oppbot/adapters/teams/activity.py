@@ -126,3 +126,8 @@ def text_message(text: str) -> dict[str, Any]:
 def card_invoke_response(card: dict[str, Any]) -> dict[str, Any]:
     """The `adaptiveCard/action` answer: the card to show instead of the clicked one."""
     return {"statusCode": 200, "type": CARD_TYPE, "value": card}
+
+
+def message_invoke_response(text: str) -> dict[str, Any]:
+    """The `adaptiveCard/action` answer that leaves the clicked card as it is and shows `text`."""
+    return {"statusCode": 200, "type": "application/vnd.microsoft.activity.message", "value": text}

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from oppbot.adapters.teams.activity import PERSONAL as PERSONAL_KIND
 from oppbot.adapters.teams.activity import Incoming, card_message, channel_of, image_attachment
-from oppbot.adapters.teams.cards import document_card
+from oppbot.adapters.teams.cards import document_card, with_refresh
 from oppbot.adapters.teams.outbound import Outbox
 from oppbot.adapters.teams.sdk import ConnectorError
 from oppbot.domain.errors import DomainError
@@ -36,6 +38,8 @@ log = logging.getLogger(__name__)
 PLATFORM = "teams"
 GONE = frozenset({403, 404})  # the message or the conversation is gone (or the bot was removed)
 REMEMBER_AGAIN = 300.0  # seconds: a reference seen again is stored again after this
+# (service URL, conversation id) → the Teams ids of who sees that conversation's cards.
+Viewers = Callable[[str, str], Awaitable[list[str]]]
 
 
 class TeamsNotifier:
@@ -43,8 +47,9 @@ class TeamsNotifier:
 
     platform = PLATFORM
 
-    def __init__(self, runtime: Runtime, outbox: Outbox) -> None:
+    def __init__(self, runtime: Runtime, outbox: Outbox, viewers: Viewers | None = None) -> None:
         self.runtime, self.outbox = runtime, outbox
+        self.viewers = viewers  # who sees a channel's cards (TeamsIdentities.viewers)
         self.cards = PostedCards(runtime.sessions)
         self.conversations = TeamsConversations(runtime.sessions)
         self._known: dict[str, tuple[ConversationRef, float]] = {}
@@ -95,6 +100,8 @@ class TeamsNotifier:
             log.info("no Teams conversation %s known: card %s not refreshed", card.channel, card.no)
             return True  # it may be learned again; keep the record
         content = document_card(card_document(view), card.locale, currency=self.runtime.service.currency)
+        if ref.kind != PERSONAL_KIND and self.viewers is not None:  # each viewer sees what they may do
+            content = with_refresh(content, await self.viewers(ref.service_url, card.channel))
         try:
             await self.outbox.update(ref.service_url, card.channel, card.message_id, card_message(content))
         except ConnectorError as exc:

@@ -3,7 +3,11 @@
 Both go through the Bot, as Slack's commands and buttons do: the service authorizes the person who
 typed or clicked. A message's reply is sent after the HTTP answer (the change is committed first);
 a click is answered in the invoke's own response with the refreshed card, and every other recorded
-copy of that card follows through the live cards.
+copy of that card follows through the live cards. Update…, Set quote…, Won…, Lost… (and `new` alone)
+answer with the form as a card (replies.forms decides it; adapters.teams.forms draws it); its
+submission runs through the Bot, and a value it can't take comes back on the form under its field.
+In a channel an opportunity's card refreshes for each viewer: the `refresh` invoke answers the card
+with the actions the service lets that viewer take.
 """
 
 from __future__ import annotations
@@ -20,17 +24,22 @@ from oppbot.adapters.teams.activity import (
     Incoming,
     card_invoke_response,
     card_message,
+    message_invoke_response,
     text_message,
 )
-from oppbot.adapters.teams.cards import document_card
+from oppbot.adapters.teams.cards import MAX_CHOICES, REFRESH_VERB, document_card, with_refresh
+from oppbot.adapters.teams.forms import FORM_KEY, form_card, read_inputs
 from oppbot.adapters.teams.identity import PLATFORM, TeamsIdentities, Who
 from oppbot.adapters.teams.notifier import TeamsNotifier
 from oppbot.adapters.teams.outbound import Outbox
+from oppbot.domain.errors import DomainError
 from oppbot.domain.feeds import Where
-from oppbot.replies.build import Paging, document
+from oppbot.grammar.usage import VERB_ALIASES
+from oppbot.replies import forms
+from oppbot.replies.build import Paging, card_document, document
 from oppbot.replies.codec import parse_card_value, parse_page_value
 from oppbot.replies.document import Document, Error
-from oppbot.replies.form_input import FORM_KINDS, FieldErrors, FormInput, form_command
+from oppbot.replies.forms import Form
 from oppbot.replies.i18n import t
 from oppbot.replies.model import CardReply, ErrorReply, Reply
 from oppbot.replies.text import render_document
@@ -44,11 +53,8 @@ LIST_PAGE = 25
 HISTORY_PAGE = 25
 MOVES = ("start", "next", "previous", "skip", "jump")
 VERBS = {"back": "previous"}  # Action.Execute verbs (conventions.md) → the grammar's
-READS = ("show", "refresh")
+READS = ("show",)
 CODEC = re.compile(r"^[A-Z]{2}\d+:\d+(?::\d+)?$")
-RESERVED = frozenset({"no", "version", "verb", "msteams", "form"})
-FORM_KEY = "form"  # a form's submission says which form it is
-FIELD_PREFIX = "field_"  # a form input's id: its field's name behind this (it can't shadow `value`)
 SEEN_TTL = 30 * 60.0  # Teams retries a turn after 15 s, a few times
 SEEN_MAX = 20_000
 
@@ -124,6 +130,12 @@ class TeamsBot:
             self.outbox.later(self._say(act, t(who.locale, "not_linked")), "not linked")
             return
         text = act.text or "help"
+        if _asks_for_form(text):  # `new` alone: the New opportunity form, to fill in on the card
+            form = await self._form("new", "", None, who)
+            if isinstance(form, Form):
+                card = form_card(form, who.locale, currency=who.f.currency)
+                self.outbox.later(self._post(act, card_message(card)), "form")
+                return
         ctx = replace(who.ctx, where=Where(PLATFORM, act.tenant_id, act.channel))
         reply = await self.runtime.bot.handle(text, ctx, request_key=self._key(act))
         # Committed: the HTTP answer may go; the reply follows it.
@@ -131,11 +143,14 @@ class TeamsBot:
         self.outbox.later(self._answer(act, who, doc, reply), "reply")
 
     async def _answer(self, act: Incoming, who: Who, doc: Document, reply: Reply) -> None:
-        card = document_card(doc, who.locale, currency=who.f.currency)
+        card = await self._for_viewers(act, self._card(doc, who))
         summary = render_document(doc, who.f).split("\n", 1)[0]
         posted = await self.notifier.say(act, card_message(card, summary))
         if isinstance(reply, CardReply) and posted:  # every card the bot posts is kept live
             await self.notifier.posted(act, posted, reply.view, who.locale)
+
+    async def _post(self, act: Incoming, activity: dict[str, Any]) -> None:
+        await self.notifier.say(act, activity)
 
     async def _say(self, act: Incoming, text: str) -> None:
         await self.notifier.say(act, text_message(text))
@@ -148,72 +163,159 @@ class TeamsBot:
         who = await self.identities.who(act)
         try:
             await self.remember(act, who)
-            doc = await self._click(act, who)
+            if _verb_of(act) == "open" and who.ctx is not None:
+                # A digest's "See all": the list comes as a new message, the digest stays as it was.
+                doc = await self._page(str(_data_of(act).get("value") or ""), who)
+                self.outbox.later(self._post(act, card_message(self._card(doc, who))), "open")
+                return message_invoke_response(t(who.locale, "sent_below"))
+            shown = await self._click(act, who)
+            card = shown if isinstance(shown, dict) else self._card(shown, who)
+            card = await self._for_viewers(act, card)
         except Exception:
             log.exception("Teams card action failed")
-            doc = Error("internal_error", t(who.locale, "internal_error"))
-        return card_invoke_response(document_card(doc, who.locale, currency=who.f.currency))
+            card = self._card(Error("internal_error", t(who.locale, "internal_error")), who)
+        return card_invoke_response(card)
 
-    async def _click(self, act: Incoming, who: Who) -> Document:
+    @staticmethod
+    def _card(doc: Document, who: Who) -> dict[str, Any]:
+        return document_card(doc, who.locale, currency=who.f.currency)
+
+    async def _for_viewers(self, act: Incoming, card: dict[str, Any]) -> dict[str, Any]:
+        """In a channel or group chat an opportunity's card refreshes for each viewer, so each sees the
+        actions they may take (the `refresh` invoke answers them one by one)."""
+        if act.personal or not card.get("refresh"):
+            return card
+        return with_refresh(card, await self.identities.viewers(act.service_url, act.conversation_id))
+
+    async def _click(self, act: Incoming, who: Who) -> Document | dict[str, Any]:
+        """The clicked verb's answer: a document, or a form card."""
+        verb, data = _verb_of(act), _data_of(act)
+        no, version, stage = _target(data)
+        if verb == REFRESH_VERB:  # a viewer's copy of a channel card, whoever they are
+            return await self._viewer_card(no, who)
         if who.ctx is None:
             return Error("not_linked", t(who.locale, "not_linked"))
-        raw_action = act.value.get("action")
-        action: dict[str, Any] = raw_action if isinstance(raw_action, dict) else {}
-        verb = str(action.get("verb") or "")
-        raw_data = action.get("data")
-        data: dict[str, Any] = raw_data if isinstance(raw_data, dict) else {}
-        verb = VERBS.get(verb, verb)
-        no, version, stage = _target(data)
-        bot, ctx = self.runtime.bot, who.ctx
         if verb == "more":
             return await self._page(str(data.get("value") or ""), who)
-        if not no and verb != "new":
+        if verb in forms.KINDS:
+            if FORM_KEY in data:  # a form's submission
+                return await self._submit(act, verb, data, no, version, who)
+            if no or verb == "new":  # the card's "Update…" (or "New opportunity"): the form first
+                return await self._open_form(verb, no, version, who)
+        if not no:
             return Error("action_unavailable", t(who.locale, "action_unavailable"))
         if verb in READS:
             return await self._fresh(no, who) or Error(
                 "action_unavailable", t(who.locale, "action_unavailable")
             )
-        if verb in MOVES:
-            command: grammar.Command = grammar.Move(
-                action=verb, no=no, value=None, chances=None, close=None, to_stage=stage, date=None
-            )
-        elif verb in FORM_KINDS:
-            inputs = form_inputs(data)
-            if FORM_KEY not in data and not inputs:  # the card's "Update…": the form first
-                return await self._open_form(verb, no, who)
-            form = FormInput(
-                inputs, locale=who.locale, currency=who.f.currency, today=self.runtime.service.today(who.tz)
-            )
-            try:
-                owner = inputs.get("owner") or None  # a salesperson code (the form's choice)
-                command = form_command(verb, form, no if verb != "new" else "", owner=owner)
-            except FieldErrors as exc:
-                field, message = next(iter(exc.errors.items()))
-                return await self._refused(ErrorReply("bad_input", message, None, field), no, who)
-        else:
+        if verb not in MOVES:
             return await self._refused(
                 ErrorReply("action_unavailable", t(who.locale, "action_unavailable")), no, who
             )
-        reply = await bot.run(command, ctx, expected_version=version, request_key=self._key(act))
+        command = grammar.Move(
+            action=verb, no=no, value=None, chances=None, close=None, to_stage=stage, date=None
+        )
+        reply = await self.runtime.bot.run(
+            command, who.ctx, expected_version=version, request_key=self._key(act)
+        )
         if isinstance(reply, ErrorReply):
             if reply.code == "duplicate_request":  # Teams sent the click twice: show where it stands
                 return await self._fresh(no, who) or document(reply)
             return await self._refused(reply, no, who)
         return document(reply)
 
-    async def _open_form(self, verb: str, no: str, who: Who) -> Document:
-        """A form opens only for who may change the opportunity (Bot.form, as Slack's modals).
+    async def _viewer_card(self, no: str, who: Who) -> Document:
+        """The card as this viewer may act on it (the service's view for them); someone it can't be
+        read for (not linked, or beyond their read scope) sees the channel's card without actions."""
+        if not no:
+            return Error("action_unavailable", t(who.locale, "action_unavailable"))
+        if who.ctx is not None:
+            reply = await self.runtime.bot.run(grammar.Show(no=no), who.ctx)
+            if isinstance(reply, CardReply):
+                return card_document(reply.view, viewer=True)
+        try:
+            view = await self.runtime.service.shared_card(no)
+        except DomainError:
+            return Error("action_unavailable", t(who.locale, "action_unavailable"))
+        return replace(card_document(view), actions=())
 
-        MERGE POINT: the `cards` branch renders the form itself (adapters.teams.forms.form_card of
-        replies.forms.form_for); until then the clicker gets the card as it stands.
-        """
+    # --- forms ----------------------------------------------------------------------------------------
+    async def _form(self, kind: str, no: str, version: int | None, who: Who) -> Form | ErrorReply:
+        """The form of `kind` with the service's choices; for an opportunity, only for who may change
+        it (Bot.form, as Slack's modals), holding the version the clicked card showed."""
         assert who.ctx is not None
-        if verb != "new":
-            view = await self.runtime.bot.form(no, who.ctx)
-            if isinstance(view, ErrorReply):  # not theirs to change (or to see): told to them alone
-                return await self._refused(view, no, who)
-            return document(CardReply(view))
-        return Error("action_unavailable", t(who.locale, "action_unavailable"))
+        service = self.runtime.service
+        if kind == "new":
+            contacts = await service.contacts("", limit=MAX_CHOICES + 1)
+            return forms.form_for(
+                "new",
+                cycles=await service.cycles_for_new(),
+                # More than a menu holds: typed instead (a number or a name, as in chat).
+                contacts=contacts if len(contacts) <= MAX_CHOICES else (),
+                people=await service.salespeople(),
+            )
+        view = await self.runtime.bot.form(no, who.ctx)
+        if isinstance(view, ErrorReply):  # not theirs to change (or to see): told to them alone
+            return view
+        codes = await service.close_codes() if kind in ("win", "lose") else ()
+        form = forms.form_for(kind, view, codes=codes)
+        return replace(form, version=version) if version is not None else form
+
+    async def _open_form(
+        self, kind: str, no: str, version: int | None, who: Who
+    ) -> Document | dict[str, Any]:
+        form = await self._form(kind, no, version, who)
+        if isinstance(form, ErrorReply):
+            return await self._refused(form, no, who)
+        return form_card(form, who.locale, currency=who.f.currency)
+
+    async def _submit(
+        self, act: Incoming, kind: str, data: dict[str, Any], no: str, version: int | None, who: Who
+    ) -> Document | dict[str, Any]:
+        """A submitted form runs as the command it stands for; a value it can't take, or a refusal
+        naming a field, comes back on the form under that field with what was typed kept."""
+        assert who.ctx is not None
+        values = read_inputs(data)
+        today = self.runtime.service.today(who.tz)
+        try:
+            command = forms.read_form(
+                kind, values, no=no, locale=who.locale, today=today, currency=who.f.currency
+            )
+        except forms.FormErrors as exc:
+            return await self._form_again(kind, no, version, who, values, errors=exc.errors)
+        reply = await self.runtime.bot.run(
+            command, who.ctx, expected_version=version, request_key=self._key(act)
+        )
+        if isinstance(reply, ErrorReply):
+            if reply.code == "duplicate_request":
+                fresh = await self._fresh(no, who) if no else None
+                return fresh or document(reply)
+            if reply.code == "changed_meanwhile":  # the fresh card, and why nothing was saved
+                return document(reply)
+            error = document(reply)
+            assert isinstance(error, Error)
+            return await self._form_again(kind, no, version, who, values, error=error)
+        shown = str(act.raw.get("replyToId") or "")
+        if kind == "new" and shown and isinstance(reply, CardReply):
+            # The form's message now shows the new opportunity: kept live like every card the bot posts.
+            self.outbox.later(self.notifier.posted(act, shown, reply.view, who.locale), "keep live")
+        return document(reply)
+
+    async def _form_again(
+        self,
+        kind: str,
+        no: str,
+        version: int | None,
+        who: Who,
+        values: dict[str, str],
+        *,
+        errors: dict[str, str] | None = None,
+        error: Error | None = None,
+    ) -> Document | dict[str, Any]:
+        form = await self._form(kind, no, version, who)
+        if isinstance(form, ErrorReply):
+            return await self._refused(form, no, who)
+        return form_card(form, who.locale, currency=who.f.currency, values=values, errors=errors, error=error)
 
     async def _fresh(self, no: str, who: Who) -> Document | None:
         assert who.ctx is not None
@@ -266,21 +368,27 @@ class TeamsBot:
         return f"teams:{act.id}" if act.id else None
 
 
-def form_inputs(data: dict[str, Any]) -> dict[str, str]:
-    """A submission's values by field name: the `field_…` inputs; without any, the other plain keys
-    (the card's own codec `value` is not the form's amount)."""
-    prefixed = {
-        k.removeprefix(FIELD_PREFIX): str(v).strip()
-        for k, v in data.items()
-        if k.startswith(FIELD_PREFIX) and v is not None and str(v).strip()
-    }
-    if prefixed:
-        return prefixed
-    return {
-        k: str(v).strip()
-        for k, v in data.items()
-        if k not in RESERVED and v is not None and str(v).strip() and not (k == "value" and _is_codec(v))
-    }
+def _action_of(act: Incoming) -> dict[str, Any]:
+    raw = act.value.get("action")
+    return raw if isinstance(raw, dict) else {}
+
+
+def _verb_of(act: Incoming) -> str:
+    verb = str(_action_of(act).get("verb") or "")
+    return VERBS.get(verb, verb)
+
+
+def _data_of(act: Incoming) -> dict[str, Any]:
+    raw = _action_of(act).get("data")
+    return raw if isinstance(raw, dict) else {}
+
+
+def _asks_for_form(text: str) -> bool:
+    """`new` (or `opp new`, or an alias) with nothing after it."""
+    words = text.split()
+    if words and words[0].casefold() == "opp":
+        words = words[1:]
+    return len(words) == 1 and VERB_ALIASES.get(words[0].casefold(), words[0].casefold()) == "new"
 
 
 def _is_codec(value: Any) -> bool:
