@@ -73,6 +73,22 @@ async def both_panes(served: Served, page: Any, errors: list[str]) -> None:
     assert (row["status"], row["salesperson_code"], row["stage"]) == ("in_progress", "AH", 3)
     assert ledger_stages(served, no) == [1, 2, 3]  # one ledger: a step from each pane, each once
 
+    # Teams' form: Won… turns the card into its form (a required code first), submitted it closes the deal.
+    await teams_card.locator("button.ac-button", has_text="Won…").click()
+    form = teams_card.locator('.ac-field[data-ac-input="field_code"]')
+    await form.wait_for()
+    submit = teams_card.locator(".ac-card-actions button.ac-positive")
+    await submit.click()
+    await form.locator(".ac-input-error", has_text=re.compile(r"\S")).wait_for()  # said, nothing sent
+    assert db_row(served, no)["status"] == "in_progress"
+    await form.locator("select").select_option("PRICE_W")
+    await teams_card.locator('.ac-field[data-ac-input="field_reason"] textarea').fill("Two panes, one price")
+    await submit.click()
+    await teams_card.locator(".ac-factset", has_text="won").wait_for()
+    await shared.filter(has_text=re.compile(r"Status\s*won")).wait_for()
+    row = db_row(served, no)
+    assert (row["status"], bool(row["closed"]), row["close_code"]) == ("won", True, "PRICE_W")
+
     ARTIFACTS.mkdir(exist_ok=True)
     shot = ARTIFACTS / "playground-two-panes.png"
     await page.screenshot(path=str(shot))
@@ -85,7 +101,7 @@ async def both_panes(served: Served, page: Any, errors: list[str]) -> None:
     assert await teams.locator("#teams-messages", has_text=DEAL).count() == 0
     await teams.locator("#teams-input").fill(f"show {no}")
     await teams.locator("#teams-input").press("Enter")
-    await teams.locator("article.teams-bot", has_text="3 Company Presentation (3 of 7)").first.wait_for()
+    await teams.locator("article.teams-bot", has_text=re.compile(f"{no} · {DEAL}")).first.wait_for()
     assert errors == []
 
 
