@@ -35,7 +35,8 @@ def adapter_mounts(settings: Settings) -> list[Mount]:
 
 async def serve(settings: Settings, *, sock: socket.socket | None = None, migrate: bool = True) -> None:
     """One server process; with `sock` (a worker of `--workers N`) on that pre-bound socket."""
-    # The playground (no chat credentials): a Slack stand-in on loopback, the Slack adapter pointed at it.
+    # The playground (no chat credentials): Slack and Bot Framework stand-ins on loopback, the Slack and
+    # Teams adapters pointed at them (its settings carry both, so adapter_mounts mounts both).
     # One process only: `--workers N` refuses to start without chat credentials (oppbot.workers).
     from oppbot import playground as pg
 

@@ -158,11 +158,11 @@ class InProcess:
 
 @pytest.fixture
 async def in_process(tmp_path: Path) -> AsyncIterator[InProcess]:
-    from oppbot.adapters.slack import mount_slack
     from oppbot.config import load_settings
     from oppbot.playground import SlackPlayground
     from oppbot.playground.loopback import LoopbackServer
     from oppbot.runtime import Runtime
+    from oppbot.serve import adapter_mounts
     from oppbot.server import build_app
 
     settings = load_settings(database_url=f"sqlite+aiosqlite:///{tmp_path}/inproc.db", port=0, locale="en")
@@ -170,7 +170,8 @@ async def in_process(tmp_path: Path) -> AsyncIterator[InProcess]:
     runtime = Runtime.create(playground.settings)
     await runtime.migrate()
     await playground.load_demo(runtime)
-    server = LoopbackServer(build_app(runtime, [mount_slack, playground.mount]))
+    # As `oppbot serve` mounts them: Slack and Teams (the playground's settings carry both), the page.
+    server = LoopbackServer(build_app(runtime, [*adapter_mounts(playground.settings), playground.mount]))
     url = await server.start()
     page_url = playground.attach(int(url.rsplit(":", 1)[1]))
     try:

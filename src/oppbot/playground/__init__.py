@@ -3,13 +3,20 @@
 `oppbot serve` with no chat credentials starts a stand-in for Slack's servers on loopback (standin.py),
 mounts the real Slack adapter pointed at it with a signing secret and a bot token made up for this run,
 and serves a page at `/` that looks like a small Slack workspace (workspace.py, web.py, static/).
+
+Beside it, a stand-in for the Bot Framework (teams_standin.py: the channel's signing keys, a token
+endpoint, the Connector) with an app id, a password and an RSA key made up for this run; the real Teams
+adapter is mounted at `/api/messages` and pointed at it, and the page's Teams pane (teams_chat.py) is
+each demo person's 1:1 chat with the bot, over the same database: one ledger, two chats.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, field
 
 from aiohttp import web
 
@@ -17,6 +24,8 @@ from oppbot.config import Playground as PlaygroundSetting
 from oppbot.config import Settings, is_loopback_host
 from oppbot.playground.sender import SlackRequestSender
 from oppbot.playground.standin import FakeSlack
+from oppbot.playground.teams_chat import TeamsChat
+from oppbot.playground.teams_standin import FakeConnector, KeyServer, TokenSigner
 from oppbot.playground.workspace import DEMO_PEOPLE, Workspace
 from oppbot.runtime import Runtime
 
@@ -48,11 +57,14 @@ def wanted(settings: Settings) -> bool:
 
 @dataclass
 class SlackPlayground:
-    """The stand-in, the settings that point the Slack adapter at it, and the page's workspace."""
+    """The stand-ins, the settings that point the Slack and Teams adapters at them, and the page's
+    workspace (Slack) and chats (Teams)."""
 
     settings: Settings
     standin: FakeSlack
     workspace: Workspace
+    teams: TeamsChat
+    _tasks: set[asyncio.Task[None]] = field(default_factory=set)
 
     @classmethod
     async def start(cls, settings: Settings) -> SlackPlayground:
@@ -81,7 +93,16 @@ class SlackPlayground:
             }
         )
         sender = SlackRequestSender("", secret, response_url_for=standin.response_url)
-        return cls(bot_settings, standin, Workspace(standin, sender))
+        teams = await start_teams(settings)
+        bot_settings = bot_settings.model_copy(
+            update={
+                "teams_app_id": teams.app_id,
+                "teams_app_password": teams.connector.password,
+                "teams_openid_metadata_url": teams.keys.metadata_url,
+                "teams_token_url": teams.connector.token_url,
+            }
+        )
+        return cls(bot_settings, standin, Workspace(standin, sender), teams)
 
     async def load_demo(self, runtime: Runtime) -> None:
         """The demo data on first run (an empty database), as `oppbot setup demo` loads it."""
@@ -94,15 +115,43 @@ class SlackPlayground:
     def mount(self, app: web.Application, runtime: Runtime) -> None:
         from oppbot.playground.web import add_routes
 
-        add_routes(app, self.workspace)
+        add_routes(app, self.workspace, self.teams)
 
     def attach(self, port: int) -> str:
         """The port the server listens on, known once it listens; returns the page's address."""
         host = self.settings.host
         base = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
         self.workspace.sender.base_url = f"{base}/slack/events"
+        self.teams.messages_url = f"{base}/api/messages"
+        task = asyncio.create_task(self._install_teams(), name="playground teams install")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
         return f"{base}/"
 
+    async def _install_teams(self) -> None:
+        try:
+            await self.teams.install()
+        except Exception:  # the chats still work: the bot learns each one from its first message
+            log.exception("playground: Teams install failed")
+
     async def stop(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
         await self.workspace.sender.close()
         await self.standin.stop()
+        await self.teams.close()
+        await self.teams.connector.__aexit__(None, None, None)
+        self.teams.keys.__exit__(None, None, None)
+
+
+async def start_teams(settings: Settings) -> TeamsChat:
+    """The Bot Framework stand-in on loopback, with an app id, a password and a signing key made up for
+    this run: nobody outside this process can sign an activity the bot accepts."""
+    signer = TokenSigner()
+    app_id = str(uuid.uuid4())
+    connector = FakeConnector(app_id, secrets.token_urlsafe(32), max_sent=KEPT_CALLS, strict=True)
+    await connector.__aenter__()  # on 127.0.0.1, a free port
+    keys = KeyServer(signer).__enter__()  # its own thread: the bot fetches keys with blocking requests
+    locale = "it-IT" if settings.locale == "it" else "en-US"
+    return TeamsChat(connector, keys, signer, app_id, locale=locale, timezone=settings.timezone)

@@ -7,6 +7,11 @@ POST /playground/api/submit    {user, view, state}                   view_submis
 POST /playground/api/close     {user, view}                          the modal's Cancel
 POST /playground/api/suggest   {user, view, action_id, block_id, value}   block_suggestion
 POST /playground/api/home      {user}                                app_home_opened
+
+The Teams pane (teams_chat.py):
+GET  /playground/api/teams/state?user=U&after=REV   long poll: the person's 1:1 chat with the bot
+POST /playground/api/teams/say      {user, text}                      a message activity
+POST /playground/api/teams/execute  {user, entry, verb, data, trigger}   the adaptiveCard/action invoke
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from typing import Any
 
 from aiohttp import web
 
+from oppbot.playground.teams_chat import TeamsChat
 from oppbot.playground.workspace import PlaygroundInputError, Workspace
 
 log = logging.getLogger(__name__)
@@ -27,6 +33,7 @@ API = "/playground/api"
 LONG_POLL = 25.0  # seconds; below common proxy idle timeouts
 WORKSPACE: web.AppKey[Workspace] = web.AppKey("playground_workspace", Workspace)
 LOOPBACK_PEERS = ("127.0.0.1", "::1", "::ffff:127.0.0.1")
+STATIC_FILES = ("playground.css", "playground.js", "blockkit.js", "adaptivecards.js", "teams.js")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -69,11 +76,13 @@ def _dict(body: dict[str, Any], key: str) -> dict[str, Any]:
     return value
 
 
-def add_routes(app: web.Application, workspace: Workspace) -> None:
+def add_routes(app: web.Application, workspace: Workspace, teams: TeamsChat | None = None) -> None:
     app[WORKSPACE] = workspace
 
     async def release(_app: web.Application) -> None:
         workspace.release()
+        if teams is not None:
+            teams.release()
 
     app.on_shutdown.append(release)
 
@@ -142,8 +151,38 @@ def add_routes(app: web.Application, workspace: Workspace) -> None:
     app.router.add_post(f"{API}/close", _local_only(close))
     app.router.add_post(f"{API}/suggest", _local_only(suggest))
     app.router.add_post(f"{API}/home", _local_only(home))
-    for name in ("playground.css", "playground.js", "blockkit.js"):
+    if teams is not None:
+        add_teams_routes(app, teams)
+    for name in STATIC_FILES:
         app.router.add_get(f"/playground/static/{name}", _local_only(_static(name)))
+
+
+def add_teams_routes(app: web.Application, teams: TeamsChat) -> None:
+    async def state(request: web.Request) -> web.StreamResponse:
+        user = request.query.get("user", "")
+        try:
+            after = int(request.query.get("after", "-1"))
+        except ValueError:
+            after = -1
+        teams.person(user)
+        await teams.wait(after, LONG_POLL)
+        return web.json_response(teams.state(user))
+
+    async def say(request: web.Request) -> web.StreamResponse:
+        body = await _body(request)
+        return web.json_response(await teams.say(_str(body, "user"), _str(body, "text")))
+
+    async def execute(request: web.Request) -> web.StreamResponse:
+        body = await _body(request)
+        trigger = "automatic" if body.get("trigger") == "automatic" else "manual"
+        result = await teams.execute(
+            _str(body, "user"), _str(body, "entry"), _str(body, "verb"), _dict(body, "data"), trigger=trigger
+        )
+        return web.json_response(result)
+
+    app.router.add_get(f"{API}/teams/state", _local_only(state))
+    app.router.add_post(f"{API}/teams/say", _local_only(say))
+    app.router.add_post(f"{API}/teams/execute", _local_only(execute))
 
 
 def _static(name: str) -> Handler:

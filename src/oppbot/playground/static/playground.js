@@ -97,6 +97,7 @@
     $("home").replaceChildren();
     if (page.poll) page.poll.abort();
     if (page.tab === "home") openHome();
+    document.dispatchEvent(new CustomEvent("playground:person", { detail: user })); // the Teams pane follows
   }
 
   function switchTab(tab) {
@@ -319,6 +320,7 @@
     if (ev.key === "Escape" && !$("modal").hidden) $("modal-close").click();
   });
 
+  window.PlaygroundPeople = () => (page.state && page.state.people) || []; // names for the Teams pane
   draw();
   if (page.tab === "home") openHome();
   loop();
