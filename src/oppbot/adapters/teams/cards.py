@@ -176,6 +176,12 @@ def refresh_action(no: str, version: int) -> dict[str, Any]:
     }
 
 
+def without_refresh(card: dict[str, Any]) -> dict[str, Any]:
+    """A card for a 1:1 chat: its one reader already sees their own actions, and a refresh would
+    replace what the message says (a reminder's words) with the plain card."""
+    return {k: v for k, v in card.items() if k != "refresh"}
+
+
 def with_refresh(card: dict[str, Any], user_ids: Iterable[str]) -> dict[str, Any]:
     """A channel card that refreshes for each viewer (so each sees the actions they may take): Teams
     does that for at most 60 user ids; beyond, the card offers a Refresh action instead. A card

@@ -16,7 +16,7 @@ from typing import Any
 
 from oppbot.adapters.teams.activity import PERSONAL as PERSONAL_KIND
 from oppbot.adapters.teams.activity import Incoming, card_message, channel_of, image_attachment
-from oppbot.adapters.teams.cards import document_card, with_refresh
+from oppbot.adapters.teams.cards import document_card, with_refresh, without_refresh
 from oppbot.adapters.teams.outbound import Outbox
 from oppbot.adapters.teams.sdk import ConnectorError
 from oppbot.domain.errors import DomainError
@@ -100,7 +100,9 @@ class TeamsNotifier:
             log.info("no Teams conversation %s known: card %s not refreshed", card.channel, card.no)
             return True  # it may be learned again; keep the record
         content = document_card(card_document(view), card.locale, currency=self.runtime.service.currency)
-        if ref.kind != PERSONAL_KIND and self.viewers is not None:  # each viewer sees what they may do
+        if ref.kind == PERSONAL_KIND:
+            content = without_refresh(content)
+        elif self.viewers is not None:  # each viewer sees what they may do
             content = with_refresh(content, await self.viewers(ref.service_url, card.channel))
         try:
             await self.outbox.update(ref.service_url, card.channel, card.message_id, card_message(content))
@@ -136,7 +138,8 @@ class TeamsNotifier:
         locale = await self._locale(message.person, ref.locale)
         f = Formatter(locale, self.runtime.service.currency)
         summary = render_document(message.document, f).split("\n", 1)[0]
-        activity = card_message(document_card(message.document, locale, currency=f.currency), summary)
+        card = without_refresh(document_card(message.document, locale, currency=f.currency))
+        activity = card_message(card, summary)
         activity["attachments"] += [image_attachment(i.filename, i.png) for i in message.images]
         try:
             posted = await self.outbox.send(ref.service_url, ref.conversation_id, activity)

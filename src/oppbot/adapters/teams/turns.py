@@ -27,7 +27,13 @@ from oppbot.adapters.teams.activity import (
     message_invoke_response,
     text_message,
 )
-from oppbot.adapters.teams.cards import MAX_CHOICES, REFRESH_VERB, document_card, with_refresh
+from oppbot.adapters.teams.cards import (
+    MAX_CHOICES,
+    REFRESH_VERB,
+    document_card,
+    with_refresh,
+    without_refresh,
+)
 from oppbot.adapters.teams.forms import FORM_KEY, form_card, read_inputs
 from oppbot.adapters.teams.identity import PLATFORM, TeamsIdentities, Who
 from oppbot.adapters.teams.notifier import TeamsNotifier
@@ -183,7 +189,9 @@ class TeamsBot:
     async def _for_viewers(self, act: Incoming, card: dict[str, Any]) -> dict[str, Any]:
         """In a channel or group chat an opportunity's card refreshes for each viewer, so each sees the
         actions they may take (the `refresh` invoke answers them one by one)."""
-        if act.personal or not card.get("refresh"):
+        if act.personal:
+            return without_refresh(card)
+        if not card.get("refresh"):
             return card
         return with_refresh(card, await self.identities.viewers(act.service_url, act.conversation_id))
 
