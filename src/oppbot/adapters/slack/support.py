@@ -188,7 +188,7 @@ class SlackDeps:
             user=f"{team_of(body)}:{user_of(body)}",
             opportunity=opportunity_of(body),
         )
-        with context:
+        with context, self.runtime.service.request_scope():
             try:
                 try:
                     async with asyncio.timeout(ADMIT_WAIT):
