@@ -131,6 +131,8 @@ class PhaseStats:
     pool_exhausted: int = 0  # clients that stopped early: no load opportunity left
     wall_s: float = 0.0
     server_cpu_s: float | None = None  # CPU of the server's processes (plan["cpu_pids"]) in the phase
+    cpu_split: list[float] = field(default_factory=list)  # the same, per process, largest first
+    generator_cpu_s: float = 0.0  # this process's own CPU in the phase: it shares the machine's cores
     ack_s: list[float] = field(default_factory=list)
     reply_s: list[float] = field(default_factory=list)
     samples: dict[str, str] = field(default_factory=dict)  # first reply text per outcome, for diagnosis
@@ -161,6 +163,8 @@ class PhaseStats:
             "wall_s": round(self.wall_s, 3),
             "rps": round(self.completed / self.wall_s, 2) if self.wall_s else None,
             "server_cpu_s": None if self.server_cpu_s is None else round(self.server_cpu_s, 3),
+            "server_cpu_split_s": self.cpu_split,
+            "generator_cpu_s": round(self.generator_cpu_s, 3),
             "cpu_ms_per_request": (
                 round(self.server_cpu_s / self.completed * 1000, 3)
                 if self.server_cpu_s is not None and self.completed
@@ -216,16 +220,21 @@ class _Generator:
     async def _phase(self, index: int, phase: Phase, sender: Any) -> PhaseStats:
         stats = PhaseStats(phase.op, phase.clients, phase.measured)
         pids = [int(p) for p in self.plan.get("cpu_pids", [])]
-        cpu_before = tree_cpu_seconds(pids) if pids else None
-        start = time.monotonic()
+        cpu_before = cpu_by_process(pids) if pids else None
+        start, generator_cpu = time.monotonic(), time.process_time()
         deadline = start + phase.seconds
         await asyncio.gather(
             *(self._client(index, phase, sender, stats, deadline) for _ in range(phase.clients))
         )
         stats.wall_s = time.monotonic() - start
+        stats.generator_cpu_s = time.process_time() - generator_cpu
         if cpu_before is not None:
             # Post-ack work of the last requests is done: every client waited for its reply.
-            stats.server_cpu_s = tree_cpu_seconds(pids) - cpu_before
+            after = cpu_by_process(pids)
+            spent = {pid: after[pid] - cpu_before.get(pid, 0.0) for pid in after}
+            stats.server_cpu_s = sum(spent.values())
+            # One process doing all the work behind `--workers 2` shows here.
+            stats.cpu_split = sorted((round(v, 2) for v in spent.values()), reverse=True)
         return stats
 
     async def _client(
@@ -307,17 +316,17 @@ def _process_tree(pid: int) -> list[int]:
     return found
 
 
-def tree_cpu_seconds(pids: list[int]) -> float:
+def cpu_by_process(pids: list[int]) -> dict[int, float]:
     """User + system CPU seconds of the processes `pids` and their descendants, as /proc has them now."""
     ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
+    found: dict[int, float] = {}
     for pid in {p for root in pids for p in _process_tree(root)}:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
-    return total / ticks
+        found[pid] = (int(fields[11]) + int(fields[12])) / ticks  # utime, stime (stat fields 14, 15)
+    return found
 
 
 def _classify(body: str) -> str:
