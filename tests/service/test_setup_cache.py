@@ -171,3 +171,17 @@ async def test_a_request_checks_the_version_once(db_target: DbTarget) -> None:
         await first.cycles()
     selects = [s for s in seen if s.lstrip().upper().startswith("SELECT")]
     assert len(selects) == 1 and "setup_version" in selects[0], seen
+
+
+async def test_the_cache_does_not_grow_without_bound(
+    db_target: DbTarget, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from oppbot.store import setup_cache
+
+    monkeypatch.setattr(setup_cache, "MAX_ENTRIES", 5)
+    _engine, first, _second = await _replicas(db_target)
+    for n in range(12):  # strangers' clicks: each remembered as "not linked"
+        assert await first.identify("slack", TEAM, f"U0STRANGER{n}") is None
+    assert len(first.setup_cache._values) <= 5
+    ah = await first.identify("slack", TEAM, "U0DEMO1")
+    assert ah is not None and ah.code == "AH"

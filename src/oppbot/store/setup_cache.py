@@ -45,6 +45,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from oppbot.store.orm import SetupVersionRow
 
 SETUP_VERSION_ID = 1
+# Entries per process at most: people and their links are keyed one by one, and unknown chat users
+# ("not linked") are remembered too; past this the cache starts again rather than grow without bound.
+MAX_ENTRIES = 20_000
 MISSING: Any = object()  # a cached "not found" is stored as None; MISSING means "not cached"
 # The versions read in the current request, by cache (id): see setup_scope.
 _SCOPE: ContextVar[dict[int, int] | None] = ContextVar("oppbot_setup_scope", default=None)
@@ -126,6 +129,8 @@ class SetupCache:
 
     def put(self, key: tuple[Any, ...], value: Any, version: int) -> None:
         if version == self.version:  # filled under the version the data was read at, never a newer one
+            if len(self._values) >= MAX_ENTRIES:
+                self._values.clear()
             self._values[key] = clone(value)
 
     def clear(self) -> None:
