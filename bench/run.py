@@ -4,6 +4,7 @@ python -m bench                          # everything (sizes 10k, 100k, 1M), ≤
 python -m bench --smoke --out /tmp/b     # tiny sizes, < 30 s (the test suite runs this)
 python -m bench --only stall,footprint --sizes 10000,100000
 python -m bench --only reminders          # figure 4: a reminder pass over 1M opportunities, 100k stalled
+python -m bench --only scale-out          # figure 5: CPU per request, --workers 2, HAProxy with two replicas
 """
 
 from __future__ import annotations
@@ -24,20 +25,24 @@ from typing import Any
 if __package__ in (None, ""):  # `python bench/run.py`: make `bench` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import footprint, http_load, reminders, scale
+from bench import footprint, http_load, reminders, scale, scale_out
 from bench.common import FigureResult, Row
 
 RESULTS = Path(__file__).resolve().parent / "results"
 # --only names → figure keys
 FIGURES: dict[str, str] = {"http": "1", "stall": "2", "scale": "2", "footprint": "3", "reminders": "4"}
+FIGURES["scale-out"] = "5"
 TITLES = {"1": http_load.TITLE, "2": scale.TITLE, "3": footprint.TITLE, "4": reminders.TITLE}
+TITLES["5"] = scale_out.TITLE
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, one repetition (< 30 s)")
     parser.add_argument("--sizes", help="figure 2 sizes, e.g. 10000,100000,1000000")
-    parser.add_argument("--only", help="comma-separated: http, stall (= scale), footprint, reminders")
+    parser.add_argument(
+        "--only", help="comma-separated: http, stall (= scale), footprint, reminders, scale-out"
+    )
     parser.add_argument("--reminder-size", type=int, help="figure 4's opportunities (default 1000000)")
     parser.add_argument("--out", type=Path, default=RESULTS, help="directory for latest.json and latest.md")
     args = parser.parse_args(argv)
@@ -46,7 +51,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     else:
         args.size_list = list(scale.SMOKE_SIZES if args.smoke else scale.DEFAULT_SIZES)
     wanted = (
-        {"http", "stall", "footprint", "reminders"}
+        {"http", "stall", "footprint", "reminders", "scale-out"}
         if not args.only
         else {s.strip() for s in args.only.split(",")}
     )
@@ -95,6 +100,10 @@ def run_figures(args: argparse.Namespace) -> list[FigureResult]:
                     key,
                     lambda: asyncio.run(reminders.run(smoke=args.smoke, size=args.reminder_size, log=_log)),
                 )
+            )
+        elif key == "5":
+            results.append(
+                _guarded(key, lambda: scale_out.run(smoke=args.smoke, pg_problem=pg_problem, log=_log))
             )
         elif key == "3":
             results.append(

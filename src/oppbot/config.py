@@ -76,6 +76,7 @@ class Settings(BaseSettings):
     remind_every: str = "3D"
     escalate_after: int = 3
     scan_every: int = 15  # minutes
+    setup_cache: Switch = Switch.ON  # off: every request reads the set-up from the database (bench baseline)
 
     @field_validator("remind_every")
     @classmethod

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from oppbot.bot import Bot
-from oppbot.config import Settings
+from oppbot.config import Settings, Switch
 from oppbot.notify.dispatcher import Dispatcher
 from oppbot.notify.feeds import ChannelFeeds
 from oppbot.notify.live_cards import LiveCards
@@ -58,6 +58,7 @@ class Runtime:
             stall_default=settings.stall_default,
             timezone=settings.zone,
             read_scope=settings.read_scope,
+            setup_cache=settings.setup_cache is Switch.ON,
         )
         return cls(settings, engine, sessions, service, Bot(service))
 

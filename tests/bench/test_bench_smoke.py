@@ -15,7 +15,7 @@ import pytest
 from tests.dbfixtures import PG_DATABASE, PG_HOST, PG_PORT, PG_USER
 
 ROOT = Path(__file__).resolve().parents[2]
-FIGURES = {"1", "2", "3", "4"}
+FIGURES = {"1", "2", "3", "4", "5"}
 ROW_KEYS = {"figure", "case", "metric", "value", "baseline", "ratio", "target", "passed"}
 
 
@@ -50,7 +50,7 @@ def test_smoke_run_writes_every_figure(tmp_path: Path) -> None:
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=240,
     )
     assert done.returncode == 0, done.stdout + done.stderr
 
@@ -83,6 +83,19 @@ def test_smoke_run_writes_every_figure(tmp_path: Path) -> None:
     reminder_pass = document["figures"]["4"]
     assert reminder_pass["status"] == "measured"
     assert reminder_pass["details"]["oppbot_rows"] == reminder_pass["details"]["baseline_rows"] > 0
+
+    # Figure 5: one worker and --workers 2 both answered every click, each with its server's CPU.
+    scale_out = document["figures"]["5"]
+    assert scale_out["status"] == "measured"
+    runs = scale_out["details"]["postgresql"]
+    assert set(runs) == {"1 worker", "2 workers"}
+    for run in runs.values():
+        cells = [p for p in run["phases"] if p["measured"]]
+        assert cells and all(p["ok"] > 0 and p["cpu_ms_per_request"] for p in cells), cells
+    assert any(r["metric"].startswith("errors") and r["passed"] for r in scale_out["rows"])
+    http = document["figures"]["1"]
+    if http["status"] == "measured":
+        assert any(r["metric"] == "p99 reply in Slack" for r in http["rows"])
 
     markdown = (tmp_path / "latest.md").read_text()
     assert "| fig |" in markdown

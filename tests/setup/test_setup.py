@@ -459,4 +459,5 @@ close_codes:
     ]
     counts = await row_counts(service)
     assert counts.pop("number_series") == 1  # the series row comes with the schema
+    assert counts.pop("setup_version") == 1  # and the set-up version row (migration 0009)
     assert counts == {name: 0 for name in counts}

@@ -52,7 +52,7 @@ async def test_downgrade_one_step_and_up_again(db_target: DbTarget) -> None:
     engine = db_target.new_engine()
     await upgrade_database(engine)
     async with engine.begin() as conn:
-        await conn.run_sync(_downgrade(engine, "-1"))  # whatever 0008 follows (re-chained at merge)
+        await conn.run_sync(_downgrade(engine, "0008-1"))  # whatever 0008 follows (re-chained at merge)
     async with engine.connect() as conn:
         tables = await conn.run_sync(lambda c: sa.inspect(c).get_table_names())
     assert TABLE not in tables

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -26,6 +27,7 @@ from oppbot.service.views import (
     OpportunityView,
 )
 from oppbot.store.repository import Repository, required
+from oppbot.store.setup_cache import SetupCache, setup_scope
 
 LIST_LIMIT = 100
 STATUS_FILTERS: dict[str, tuple[OpportunityStatus, ...] | None] = {
@@ -53,6 +55,7 @@ class OpportunityService(ChangesMixin, ReportingMixin, PreferencesMixin):
         timezone: ZoneInfo | None = None,
         clock: Callable[[], datetime] = _utcnow,
         read_scope: ReadScope = ReadScope.ALL,
+        setup_cache: bool = True,
     ) -> None:
         self.sessions = sessions
         self.read_scope = read_scope
@@ -62,9 +65,21 @@ class OpportunityService(ChangesMixin, ReportingMixin, PreferencesMixin):
         self.clock = clock
         # Called after every committed write (the event dispatcher's nudge); never raises.
         self.committed: list[Callable[[], None]] = []
+        # This process's copy of the set-up, checked against the set-up version by every unit of work.
+        self.setup_cache = SetupCache(enabled=setup_cache)
 
     def uow(self, *, write: bool = False) -> UnitOfWork:
-        return UnitOfWork(self.sessions, self.currency, write=write, after_commit=self._after_commit)
+        return UnitOfWork(
+            self.sessions,
+            self.currency,
+            write=write,
+            after_commit=self._after_commit,
+            setup=self.setup_cache,
+        )
+
+    def request_scope(self) -> AbstractContextManager[None]:
+        """Around one chat request: its units of work check the set-up version once (setup_cache)."""
+        return setup_scope()
 
     def _after_commit(self) -> None:
         for hook in self.committed:

@@ -13,6 +13,7 @@ from oppbot.domain.errors import DomainError
 from oppbot.store.conflicts import is_concurrent_change
 from oppbot.store.engine import WRITE
 from oppbot.store.repository import Repository
+from oppbot.store.setup_cache import SetupCache
 
 
 class UnitOfWork:
@@ -23,11 +24,13 @@ class UnitOfWork:
         *,
         write: bool,
         after_commit: Callable[[], None] | None = None,
+        setup: SetupCache | None = None,
     ) -> None:
         self._sessions = sessions
         self._currency = currency
         self._write = write
         self._after_commit = after_commit
+        self._setup = setup
         self.session: AsyncSession
         self.repo: Repository
 
@@ -35,7 +38,7 @@ class UnitOfWork:
         self.session = self._sessions()
         if self._write:
             await self.session.connection(execution_options={WRITE: True})
-        self.repo = Repository(self.session, self._currency)
+        self.repo = Repository(self.session, self._currency, self._setup)
         return self
 
     async def commit(self) -> None:

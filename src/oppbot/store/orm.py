@@ -416,3 +416,11 @@ class SnoozeRow(Base):
     )
     until: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
     snoozed_by: Mapped[str] = mapped_column(sa.String(20))
+
+
+class SetupVersionRow(Base):
+    """One row (id 1): bumped in the transaction of every set-up change; caches compare it (0009)."""
+
+    __tablename__ = "setup_version"
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(sa.BigInteger)

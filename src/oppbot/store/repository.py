@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import fields
 from datetime import date
 from decimal import Decimal
-from typing import Any, TypeVar, TypeVarTuple
+from typing import Any, TypeVar, TypeVarTuple, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -46,6 +46,7 @@ from oppbot.store.orm import (
     SalespersonRow,
     TaskRow,
 )
+from oppbot.store.setup_cache import MISSING, SetupCache, SetupView
 from oppbot.store.statistics import StatisticsQueries
 
 D = TypeVar("D")
@@ -138,24 +139,46 @@ def _listing(
 
 
 class Repository:
-    def __init__(self, session: AsyncSession, currency: str) -> None:
+    def __init__(self, session: AsyncSession, currency: str, setup: SetupCache | None = None) -> None:
         self.session = session
         self.currency = currency
         self.stats = StatisticsQueries(session)
+        # Set-up reads go through the process's cache; set-up writes bump the version (setup_cache).
+        self.setup = SetupView(session, setup)
+
+    async def _cached(self, key: tuple[Any, ...], load: Callable[[], Awaitable[T]]) -> T:
+        value = await self.setup.get(key)
+        if value is not MISSING:
+            return cast(T, value)
+        loaded = await load()
+        self.setup.put(key, loaded)
+        return loaded
 
     def _money(self, value: Decimal | None) -> Decimal | None:
         return None if value is None else round_money(value, self.currency)
 
     # --- salespeople and identities -------------------------------------------------------------
     async def salesperson(self, code: str) -> Salesperson | None:
+        return await self._cached(("salesperson", code.upper()), lambda: self._salesperson(code))
+
+    async def _salesperson(self, code: str) -> Salesperson | None:
         row = await self.session.get(SalespersonRow, code.upper())
         return _to_domain(row, Salesperson) if row else None
 
     async def salespeople(self) -> list[Salesperson]:
+        return await self._cached(("salespeople",), self._salespeople)
+
+    async def _salespeople(self) -> list[Salesperson]:
         rows = await self.session.scalars(sa.select(SalespersonRow).order_by(SalespersonRow.code))
         return [_to_domain(r, Salesperson) for r in rows]
 
     async def salesperson_by_identity(self, platform: str, team_id: str, user_id: str) -> Salesperson | None:
+        return await self._cached(
+            ("identity", platform, team_id, user_id),
+            lambda: self._salesperson_by_identity(platform, team_id, user_id),
+        )
+
+    async def _salesperson_by_identity(self, platform: str, team_id: str, user_id: str) -> Salesperson | None:
         row = await self.session.scalar(
             sa.select(SalespersonRow)
             .join(ChatIdentityRow, ChatIdentityRow.salesperson_code == SalespersonRow.code)
@@ -200,6 +223,7 @@ class Repository:
             )
         else:
             stmt = insert.on_conflict_do_nothing(index_elements=keys)
+        await self.setup.bump()
         await self.session.execute(stmt)
 
     async def team_codes(self, manager_code: str) -> list[str]:
@@ -209,11 +233,15 @@ class Repository:
         return [manager_code, *rows]
 
     async def upsert_salesperson(self, person: Salesperson) -> None:
+        await self.setup.bump()
         await self.session.merge(_new_row(SalespersonRow, person))
 
     # --- people's chat preferences ----------------------------------------------------------------
     async def preferences(self, code: str) -> Preferences:
         """What the person has set (no row: nothing, every default applies)."""
+        return await self._cached(("preferences", code), lambda: self._preferences(code))
+
+    async def _preferences(self, code: str) -> Preferences:
         p = SalespersonPreferenceRow
         columns = [getattr(p, name) for name in PREFERENCE_FIELDS]
         # Columns, not the ORM object: always what the database holds, even after an upsert below.
@@ -240,10 +268,14 @@ class Repository:
             )
         else:
             stmt = insert.on_conflict_do_nothing(index_elements=keys)
+        await self.setup.bump()
         await self.session.execute(stmt)
 
     # --- cycles, codes, activities, contacts --------------------------------------------------------
     async def cycle(self, code: str) -> SalesCycle | None:
+        return await self._cached(("cycle", code.upper()), lambda: self._cycle(code))
+
+    async def _cycle(self, code: str) -> SalesCycle | None:
         row = await self.session.get(SalesCycleRow, code.upper())
         if row is None:
             return None
@@ -255,6 +287,9 @@ class Repository:
         return _to_domain(row, SalesCycle, stages=[_to_domain(s, SalesCycleStage) for s in stages])
 
     async def cycles(self) -> list[SalesCycle]:
+        return await self._cached(("cycles",), self._cycles)
+
+    async def _cycles(self) -> list[SalesCycle]:
         rows = (await self.session.scalars(sa.select(SalesCycleRow).order_by(SalesCycleRow.code))).all()
         stage_rows = await self.session.scalars(
             sa.select(SalesCycleStageRow).order_by(
@@ -267,6 +302,7 @@ class Repository:
         return [_to_domain(r, SalesCycle, stages=by_cycle.get(r.code, [])) for r in rows]
 
     async def upsert_cycle(self, cycle: SalesCycle) -> None:
+        await self.setup.bump()
         await self.session.merge(_new_row(SalesCycleRow, cycle, skip=("stages",)))
         await self.session.flush()
         for stage in cycle.stages:
@@ -291,6 +327,7 @@ class Repository:
         ]
         refused = [s for s in doomed if s in in_use]
         if not refused and doomed:
+            await self.setup.bump()
             await self.session.execute(
                 sa.delete(SalesCycleStageRow).where(
                     SalesCycleStageRow.sales_cycle_code == cycle_code, SalesCycleStageRow.stage.in_(doomed)
@@ -299,18 +336,26 @@ class Repository:
         return refused
 
     async def close_codes(self) -> dict[str, CloseOpportunityCode]:
+        return await self._cached(("close_codes",), self._close_codes)
+
+    async def _close_codes(self) -> dict[str, CloseOpportunityCode]:
         rows = await self.session.scalars(
             sa.select(CloseOpportunityCodeRow).order_by(CloseOpportunityCodeRow.code)
         )
         return {r.code: _to_domain(r, CloseOpportunityCode) for r in rows}
 
     async def upsert_close_code(self, code: CloseOpportunityCode) -> None:
+        await self.setup.bump()
         await self.session.merge(_new_row(CloseOpportunityCodeRow, code))
 
     async def upsert_activity(self, activity: Activity) -> None:
+        await self.setup.bump()
         await self.session.merge(_new_row(ActivityRow, activity))
 
     async def activities(self) -> dict[str, Activity]:
+        return await self._cached(("activities",), self._activities)
+
+    async def _activities(self) -> dict[str, Activity]:
         rows = await self.session.scalars(sa.select(ActivityRow))
         return {r.code: _to_domain(r, Activity) for r in rows}
 

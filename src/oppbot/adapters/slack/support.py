@@ -171,7 +171,7 @@ class SlackDeps:
             user=f"{team_of(body)}:{user_of(body)}",
             opportunity=opportunity_of(body),
         )
-        with context:
+        with context, self.runtime.service.request_scope():
             try:
                 async with self.admission.admitted(what):
                     rid = request_id(body)
