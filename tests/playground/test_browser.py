@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import sqlite3
 import struct
@@ -223,3 +224,30 @@ async def test_an_uploaded_image_reaches_the_page(browser: Any, in_process: InPr
     await page.locator("#nav-dm").click()
     await page.wait_for_function("document.body.dataset.user === 'U0DEMO3'")
     assert await page.locator("#messages img.file-image").count() == 0
+
+
+async def test_run_the_scheduler_now_brings_reminders_and_the_digest(browser: Any, served: Served) -> None:
+    """The control beside the panes: the rep's stalled deals arrive as reminders in her DM (the demo
+    people work round the clock), and the manager's digest with its chart in his."""
+    page = await browser.new_page(viewport={"width": 1100, "height": 900})
+    page.set_default_timeout(TIMEOUT)
+    try:
+        await page.goto(f"{served.url}?as={MANAGER}&tab=dm")
+        await page.locator("#run-scheduler").click()
+        chart = page.locator("#messages img.file-image")
+        await chart.first.wait_for()
+        assert await page.locator("#messages", has_text="Pipeline by stage").count() == 1
+        query = "SELECT kind, count(*) FROM notification WHERE status = 'sent' GROUP BY kind"
+        for _ in range(300):  # the sender marks each row once Slack (and Teams) answered
+            with sqlite3.connect(served.database) as db:
+                sent = dict(db.execute(query).fetchall())
+            if sent.get("digest", 0) >= 1 and sent.get("reminder", 0) >= 3:
+                break
+            await asyncio.sleep(0.1)
+        assert sent.get("digest", 0) >= 1 and sent.get("reminder", 0) >= 3, sent  # three stalled at least
+        await page.locator("#person").select_option(REP)
+        await page.wait_for_function("document.body.dataset.user === 'U0DEMO1'")
+        await page.locator("#messages", has_text="is stalled in").first.wait_for()
+    except BaseException:
+        await explain_failure(served, page, "playground-scheduler-failure.png")
+        raise

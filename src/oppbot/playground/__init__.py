@@ -110,6 +110,12 @@ class SlackPlayground:
 
         if not await runtime.service.salespeople():
             await load_demo(runtime.service)
+            # Someone trying oppbot may do so at any hour: the demo people work round the clock, so
+            # "Run the scheduler now" shows reminders at once (a real team keeps 09:00-18:00 Mon-Fri).
+            for person in await runtime.service.salespeople():
+                await runtime.service.set_preferences(
+                    person, working_hours="00:00-24:00", working_days="mon-sun"
+                )
             log.info("playground: demo data loaded")
 
     def mount(self, app: web.Application, runtime: Runtime) -> None:

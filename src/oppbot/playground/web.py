@@ -151,10 +151,29 @@ def add_routes(app: web.Application, workspace: Workspace, teams: TeamsChat | No
     app.router.add_post(f"{API}/close", _local_only(close))
     app.router.add_post(f"{API}/suggest", _local_only(suggest))
     app.router.add_post(f"{API}/home", _local_only(home))
+    app.router.add_post(f"{API}/scan", _local_only(scan))
     if teams is not None:
         add_teams_routes(app, teams)
     for name in STATIC_FILES:
         app.router.add_get(f"/playground/static/{name}", _local_only(_static(name)))
+
+
+async def scan(request: web.Request) -> web.StreamResponse:
+    """The scheduler's pass now, with a digest for every manager and admin: reminders and digests
+    appear in the chats without waiting for the next pass or Monday 09:00."""
+    from oppbot.domain.enums import Role
+    from oppbot.server import RUNTIME, SCHEDULER
+
+    scheduler = request.app.get(SCHEDULER)
+    if scheduler is None:
+        return web.json_response({"error": "the scheduler is off (OPPBOT_SCHEDULER=off)"}, status=409)
+    runtime = request.app[RUNTIME]
+    for person in await runtime.service.salespeople():
+        if person.role in (Role.MANAGER, Role.ADMIN):
+            await runtime.notifications.digest_now(person)
+    report = await scheduler.run_once()
+    sent = {kind: report.sent.get(kind, 0) for kind in ("reminder", "escalation", "todo", "digest")}
+    return web.json_response({"sent": sent, "retried": report.retried, "unreachable": report.unreachable})
 
 
 def add_teams_routes(app: web.Application, teams: TeamsChat) -> None:

@@ -320,6 +320,25 @@
     if (ev.key === "Escape" && !$("modal").hidden) $("modal-close").click();
   });
 
+  // The scheduler's pass now (reminders for what is stalled, a digest for each manager and admin).
+  const scan = document.createElement("button");
+  scan.type = "button";
+  scan.id = "run-scheduler";
+  scan.textContent = "Run the scheduler now";
+  scan.addEventListener("click", async () => {
+    scan.disabled = true;
+    try {
+      const result = await post("/scan", {});
+      const s = result.sent;
+      flash(`Sent ${s.reminder} reminder(s), ${s.escalation} escalation(s), ${s.todo} to-do(s), ${s.digest} digest(s)`);
+    } catch (err) {
+      flash(err.message);
+    } finally {
+      scan.disabled = false;
+    }
+  });
+  $("controls").append(scan);
+
   window.PlaygroundPeople = () => (page.state && page.state.people) || []; // names for the Teams pane
   draw();
   if (page.tab === "home") openHome();
