@@ -141,6 +141,16 @@ class InProcess:
     def workspace(self) -> Any:
         return self.playground.workspace
 
+    async def home_of(self, user: str, timeout: float = 30.0) -> dict[str, Any]:
+        """The App Home view published for `user` (app_home_opened is acknowledged before it is drawn)."""
+        views = self.playground.standin.home_views
+        deadline = time.monotonic() + timeout
+        while user not in views:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no App Home published for {user} within {timeout}s")
+            await asyncio.sleep(0.05)
+        return views[user]
+
     async def settle(self, before: int, *, quiet: float = 0.4, timeout: float = 30.0) -> None:
         """Wait for the bot's calls that follow a request: at least one new one, then a quiet moment."""
         calls = self.playground.standin.calls

@@ -143,7 +143,7 @@ async def drive(pg: InProcess) -> None:
     await step(ws.say(REP, ws.dm(REP), "/opp show OP000001"))
     jump = last_entry_with(ws, REP, "opp_jump")
     await step(ws.act(REP, button(ws, jump, "opp_jump"), entry_id=jump))
-    home = pg.playground.standin.home_views[REP]
+    home = await pg.home_of(REP)
     new = {"type": "button", "action_id": "home_new", "block_id": "home_top", "value": "new"}
     await step(ws.act(REP, new, view_id=home["id"]))
     # A channel message naming an opportunity: the bot unfurls it in a thread.

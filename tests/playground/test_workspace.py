@@ -68,7 +68,7 @@ async def test_a_channel_message_is_unfurled_in_a_thread(in_process: InProcess) 
 async def test_modal_errors_come_back_and_the_modal_stays(in_process: InProcess) -> None:
     ws = in_process.workspace
     await step(in_process, ws.open_home(REP))
-    home = in_process.playground.standin.home_views[REP]
+    home = await in_process.home_of(REP)
     new = {"type": "button", "action_id": "home_new", "block_id": "home_top", "value": "new"}
     await step(in_process, ws.act(REP, new, view_id=home["id"]))
     view_id = ws.modals[REP][-1]
