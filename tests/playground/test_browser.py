@@ -251,3 +251,27 @@ async def test_run_the_scheduler_now_brings_reminders_and_the_digest(browser: An
     except BaseException:
         await explain_failure(served, page, "playground-scheduler-failure.png")
         raise
+
+
+async def test_the_composer_waits_for_the_workspace(browser: Any, served: Served) -> None:
+    """A command typed before the page knows the workspace is not dropped: the box takes text only then."""
+    page = await browser.new_page(viewport={"width": 1100, "height": 900})
+    page.set_default_timeout(TIMEOUT)
+    held = asyncio.Event()
+
+    async def hold_first_state(route: Any) -> None:
+        await held.wait()
+        await route.continue_()
+
+    await page.route("**/playground/api/state?*", hold_first_state)
+    await page.goto(f"{served.url}?as={REP}&tab=channel")
+    composer = page.locator("#composer-input")
+    assert await composer.is_disabled()
+    typed = asyncio.create_task(composer.fill("/opp help"))
+    await asyncio.sleep(0.5)
+    assert not typed.done()  # Playwright, like a person, waits for the box to take text
+    held.set()
+    await typed
+    await page.unroute("**/playground/api/state?*")
+    await composer.press("Enter")
+    await page.locator("#messages article.message.ephemeral", has_text="/opp").first.wait_for()

@@ -95,6 +95,7 @@
     page.modalKey = null;
     $("messages").replaceChildren();
     $("home").replaceChildren();
+    $("composer-input").disabled = true; // until this person's workspace is in
     if (page.poll) page.poll.abort();
     if (page.tab === "home") openHome();
     document.dispatchEvent(new CustomEvent("playground:person", { detail: user })); // the Teams pane follows
@@ -117,6 +118,8 @@
     document.body.dataset.user = page.user;
     document.body.dataset.tab = page.tab;
     for (const b of document.querySelectorAll(".nav-item")) b.classList.toggle("active", b.dataset.target === page.tab);
+    // Typing is possible once the workspace is known: before that, there is no conversation to send to.
+    $("composer-input").disabled = !state;
     if (!state) return;
     drawPeople(state);
     const conv = conversation(state);
