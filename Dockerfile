@@ -15,6 +15,8 @@ FROM python:3.11-slim-bookworm
 RUN groupadd --system --gid 10001 oppbot \
     && useradd --system --uid 10001 --gid oppbot --home-dir /app --create-home --shell /usr/sbin/nologin oppbot
 COPY --from=build /opt/oppbot /opt/oppbot
+# The Teams app manifest and icons: `oppbot teams package` finds them under the working directory.
+COPY manifests/teams /app/manifests/teams
 ENV PATH=/opt/oppbot/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \

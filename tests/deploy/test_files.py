@@ -61,6 +61,8 @@ def test_dockerfile_is_multi_stage_non_root_with_a_readiness_healthcheck() -> No
     assert "HEALTHCHECK" in text and "/healthz" in text
     ignore = (ROOT / ".dockerignore").read_text().splitlines()
     assert "*" in ignore and "!src/" in ignore  # nothing but the sources and pyproject goes in
+    # `oppbot teams package` in the container reads the manifest from /app (its working directory).
+    assert "!manifests/teams/" in ignore and "COPY manifests/teams /app/manifests/teams" in text
 
 
 # --- compose ----------------------------------------------------------------------------------------
