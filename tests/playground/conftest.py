@@ -10,6 +10,7 @@ import sys
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ CHROMIUM_ARGS = [
 ]
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 START_TIMEOUT = 60.0  # seconds: migrations and the demo on a loaded 2-core machine
+PAGE_TIMEOUT = 30_000  # ms for each wait in a page: the machine is shared and loaded
 
 
 def free_port() -> int:
@@ -128,6 +130,47 @@ async def browser() -> AsyncIterator[Any]:
             yield chromium
         finally:
             await chromium.close()
+
+
+@asynccontextmanager
+async def open_page(
+    browser: Any,
+    viewport: tuple[int, int] | None = None,
+    *,
+    explain: tuple[Served, str] | None = None,
+) -> AsyncIterator[tuple[Any, list[str]]]:
+    """A new page (`viewport` width × height, else Playwright's default) and its uncaught JavaScript
+    errors as they happen. With `explain` (the server and a screenshot's name) a failure inside the
+    block leaves the screenshot, the page's text and the server's output behind."""
+    options: dict[str, Any] = {}
+    if viewport is not None:
+        options["viewport"] = {"width": viewport[0], "height": viewport[1]}
+    page = await browser.new_page(**options)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.set_default_timeout(PAGE_TIMEOUT)
+    try:
+        yield page, errors
+    except BaseException:
+        if explain is not None:
+            served, name = explain
+            await explain_failure(served, page, name)
+        raise
+
+
+async def screenshot(page: Any, name: str, *, full_page: bool = False) -> Path:
+    """The page as a PNG in tests/artifacts (kept by CI)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / name
+    await page.screenshot(path=str(path), full_page=full_page)
+    return path
+
+
+async def explain_failure(served: Served, page: Any, name: str) -> None:
+    """What the page showed and what the server said, for a failure in CI."""
+    print(f"screenshot: {await screenshot(page, name, full_page=True)}")
+    print("page:", await page.locator("body").inner_text())
+    print("server:", "".join(served.output[-60:]))
 
 
 @dataclass

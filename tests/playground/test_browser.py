@@ -9,9 +9,8 @@ import struct
 import zlib
 from typing import Any
 
-from tests.playground.conftest import ARTIFACTS, InProcess, Served
+from tests.playground.conftest import InProcess, Served, open_page, screenshot
 
-TIMEOUT = 30_000  # ms for each wait: the machine is shared and loaded
 REP, MANAGER = "U0DEMO1", "U0DEMO3"
 
 
@@ -38,24 +37,8 @@ def ledger_stages(db: Served, no: str) -> list[int]:
 
 
 async def test_rep_creates_advances_and_wins_then_manager_sees_it(browser: Any, served: Served) -> None:
-    page = await browser.new_page(viewport={"width": 1100, "height": 900})
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.set_default_timeout(TIMEOUT)
-    try:
+    async with open_page(browser, (1100, 900), explain=(served, "playground-failure.png")) as (page, errors):
         await rep_to_manager(served, page, errors)
-    except BaseException:
-        await explain_failure(served, page, "playground-failure.png")
-        raise
-
-
-async def explain_failure(served: Served, page: Any, name: str) -> None:
-    """What the page showed and what the server said, for a failure in CI."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    await page.screenshot(path=str(ARTIFACTS / name), full_page=True)
-    print(f"screenshot: {ARTIFACTS / name}")
-    print("page:", await page.locator("body").inner_text())
-    print("server:", "".join(served.output[-60:]))
 
 
 async def rep_to_manager(served: Served, page: Any, errors: list[str]) -> None:
@@ -143,9 +126,7 @@ async def rep_to_manager(served: Served, page: Any, errors: list[str]) -> None:
     assert await page.locator("#messages", has_text=no).count() == 0
     await page.locator("#nav-home").click()
     await page.locator("#home .bk-header", has_text="Team pipeline").wait_for()
-    ARTIFACTS.mkdir(exist_ok=True)
-    shot = ARTIFACTS / "playground-final.png"
-    await page.screenshot(path=str(shot), full_page=True)
+    shot = await screenshot(page, "playground-final.png", full_page=True)
     print(f"playground screenshot: {shot}")
     assert await page.locator(".bk-unsupported").count() == 0
     assert errors == []
@@ -167,21 +148,19 @@ async def manager_stage_count(page: Any, stage: str, expect: int | None = None) 
 
 
 async def test_phone_width_keeps_everything_reachable(browser: Any, served: Served) -> None:
-    page = await browser.new_page(viewport={"width": 375, "height": 740})
-    page.set_default_timeout(TIMEOUT)
-    await page.goto(f"{served.url}?as={REP}&tab=dm")
-    await page.locator("#composer-input").fill("/opp show OP000001")
-    await page.locator("#composer-input").press("Enter")
-    # The private answer: the scheduler's stall reminder about OP000001 may come into the DM too.
-    answer = page.locator("#messages article.message.ephemeral")
-    card = answer.filter(has=page.locator('[data-block-id="card:OP000001"]'))
-    await card.wait_for()
-    width = await page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 375, f"the page scrolls sideways at phone width ({width}px)"
-    for label in ("#nav-channel", "#nav-dm", "#nav-home", "#composer-input"):
-        assert await page.locator(label).is_visible()
-    ARTIFACTS.mkdir(exist_ok=True)
-    await page.screenshot(path=str(ARTIFACTS / "playground-phone.png"))
+    async with open_page(browser, (375, 740)) as (page, _errors):
+        await page.goto(f"{served.url}?as={REP}&tab=dm")
+        await page.locator("#composer-input").fill("/opp show OP000001")
+        await page.locator("#composer-input").press("Enter")
+        # The private answer: the scheduler's stall reminder about OP000001 may come into the DM too.
+        answer = page.locator("#messages article.message.ephemeral")
+        card = answer.filter(has=page.locator('[data-block-id="card:OP000001"]'))
+        await card.wait_for()
+        width = await page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 375, f"the page scrolls sideways at phone width ({width}px)"
+        for label in ("#nav-channel", "#nav-dm", "#nav-home", "#composer-input"):
+            assert await page.locator(label).is_visible()
+        await screenshot(page, "playground-phone.png")
 
 
 def tiny_png(width: int = 3, height: int = 2) -> bytes:
@@ -211,27 +190,25 @@ async def test_an_uploaded_image_reaches_the_page(browser: Any, in_process: InPr
         channel=in_process.workspace.dm(REP), content=png, filename="chart.png", title="Pipeline chart"
     )
     assert done["ok"]
-    page = await browser.new_page()
-    page.set_default_timeout(TIMEOUT)
-    await page.goto(f"{in_process.url}?as={REP}&tab=dm")
-    image = page.locator("#messages img.file-image")
-    await image.wait_for()
-    assert await page.locator("#messages figcaption", has_text="Pipeline chart").count() == 1
-    size = await image.evaluate("img => img.complete ? [img.naturalWidth, img.naturalHeight] : null")
-    assert size == [3, 2]
-    # Only in her DM: another person does not see it.
-    await page.locator("#person").select_option(MANAGER)
-    await page.locator("#nav-dm").click()
-    await page.wait_for_function("document.body.dataset.user === 'U0DEMO3'")
-    assert await page.locator("#messages img.file-image").count() == 0
+    async with open_page(browser) as (page, _errors):
+        await page.goto(f"{in_process.url}?as={REP}&tab=dm")
+        image = page.locator("#messages img.file-image")
+        await image.wait_for()
+        assert await page.locator("#messages figcaption", has_text="Pipeline chart").count() == 1
+        size = await image.evaluate("img => img.complete ? [img.naturalWidth, img.naturalHeight] : null")
+        assert size == [3, 2]
+        # Only in her DM: another person does not see it.
+        await page.locator("#person").select_option(MANAGER)
+        await page.locator("#nav-dm").click()
+        await page.wait_for_function("document.body.dataset.user === 'U0DEMO3'")
+        assert await page.locator("#messages img.file-image").count() == 0
 
 
 async def test_run_the_scheduler_now_brings_reminders_and_the_digest(browser: Any, served: Served) -> None:
     """The control beside the panes: the rep's stalled deals arrive as reminders in her DM (the demo
     people work round the clock), and the manager's digest with its chart in his."""
-    page = await browser.new_page(viewport={"width": 1100, "height": 900})
-    page.set_default_timeout(TIMEOUT)
-    try:
+    explain = (served, "playground-scheduler-failure.png")
+    async with open_page(browser, (1100, 900), explain=explain) as (page, _errors):
         await page.goto(f"{served.url}?as={MANAGER}&tab=dm")
         await page.locator("#run-scheduler").click()
         chart = page.locator("#messages img.file-image")
@@ -248,30 +225,26 @@ async def test_run_the_scheduler_now_brings_reminders_and_the_digest(browser: An
         await page.locator("#person").select_option(REP)
         await page.wait_for_function("document.body.dataset.user === 'U0DEMO1'")
         await page.locator("#messages", has_text="is stalled in").first.wait_for()
-    except BaseException:
-        await explain_failure(served, page, "playground-scheduler-failure.png")
-        raise
 
 
 async def test_the_composer_waits_for_the_workspace(browser: Any, served: Served) -> None:
     """A command typed before the page knows the workspace is not dropped: the box takes text only then."""
-    page = await browser.new_page(viewport={"width": 1100, "height": 900})
-    page.set_default_timeout(TIMEOUT)
-    held = asyncio.Event()
+    async with open_page(browser, (1100, 900)) as (page, _errors):
+        held = asyncio.Event()
 
-    async def hold_first_state(route: Any) -> None:
-        await held.wait()
-        await route.continue_()
+        async def hold_first_state(route: Any) -> None:
+            await held.wait()
+            await route.continue_()
 
-    await page.route("**/playground/api/state?*", hold_first_state)
-    await page.goto(f"{served.url}?as={REP}&tab=channel")
-    composer = page.locator("#composer-input")
-    assert await composer.is_disabled()
-    typed = asyncio.create_task(composer.fill("/opp help"))
-    await asyncio.sleep(0.5)
-    assert not typed.done()  # Playwright, like a person, waits for the box to take text
-    held.set()
-    await typed
-    await page.unroute("**/playground/api/state?*")
-    await composer.press("Enter")
-    await page.locator("#messages article.message.ephemeral", has_text="/opp").first.wait_for()
+        await page.route("**/playground/api/state?*", hold_first_state)
+        await page.goto(f"{served.url}?as={REP}&tab=channel")
+        composer = page.locator("#composer-input")
+        assert await composer.is_disabled()
+        typed = asyncio.create_task(composer.fill("/opp help"))
+        await asyncio.sleep(0.5)
+        assert not typed.done()  # Playwright, like a person, waits for the box to take text
+        held.set()
+        await typed
+        await page.unroute("**/playground/api/state?*")
+        await composer.press("Enter")
+        await page.locator("#messages article.message.ephemeral", has_text="/opp").first.wait_for()

@@ -6,23 +6,17 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from tests.playground.conftest import ARTIFACTS, Served
-from tests.playground.test_browser import TIMEOUT, db_row, explain_failure, ledger_stages
+from tests.playground.conftest import Served, open_page, screenshot
+from tests.playground.test_browser import db_row, ledger_stages
 
 REP, MANAGER = "U0DEMO1", "U0DEMO3"
 DEAL = "Two panes standing desks"
 
 
 async def test_the_same_deal_moves_in_slack_and_in_teams(browser: Any, served: Served) -> None:
-    page = await browser.new_page(viewport={"width": 1500, "height": 950})
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.set_default_timeout(TIMEOUT)
-    try:
+    explain = (served, "playground-teams-failure.png")
+    async with open_page(browser, (1500, 950), explain=explain) as (page, errors):
         await both_panes(served, page, errors)
-    except BaseException:
-        await explain_failure(served, page, "playground-teams-failure.png")
-        raise
 
 
 async def both_panes(served: Served, page: Any, errors: list[str]) -> None:
@@ -89,9 +83,7 @@ async def both_panes(served: Served, page: Any, errors: list[str]) -> None:
     row = db_row(served, no)
     assert (row["status"], bool(row["closed"]), row["close_code"]) == ("won", True, "PRICE_W")
 
-    ARTIFACTS.mkdir(exist_ok=True)
-    shot = ARTIFACTS / "playground-two-panes.png"
-    await page.screenshot(path=str(shot))
+    shot = await screenshot(page, "playground-two-panes.png")
     print(f"playground screenshot: {shot}")
     assert await page.locator(".ac-unsupported, .bk-unsupported").count() == 0
 
@@ -106,28 +98,26 @@ async def both_panes(served: Served, page: Any, errors: list[str]) -> None:
 
 
 async def test_phone_width_shows_one_pane_at_a_time(browser: Any, served: Served) -> None:
-    page = await browser.new_page(viewport={"width": 375, "height": 740})
-    page.set_default_timeout(TIMEOUT)
-    await page.goto(f"{served.url}?as={REP}&pane=teams")
-    assert not await page.locator("#slack-pane").is_visible()
-    # A deal that is not stalled: the scheduler's stall reminders may come into the chat meanwhile.
-    await page.locator("#teams-input").fill("show OP000005")
-    await page.locator("#teams-input").press("Enter")
-    card = page.locator("#teams-messages article.teams-bot", has_text="OP000005 · ")
-    await card.wait_for()
-    width = await page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 375, f"the page scrolls sideways at phone width ({width}px)"
-    await page.locator("#tab-slack").click()
-    assert await page.locator("#composer-input").is_visible()
-    assert not await page.locator("#teams-pane").is_visible()
-    await page.locator("#tab-teams").click()
-    assert await card.is_visible()
-    # Opened again, the chat shows the same card: a 1:1 chat's cards carry no `refresh` (one reader,
-    # who already sees their own actions; a refresh would turn a reminder into the plain card).
-    entry = await card.get_attribute("data-entry-id")
-    await page.reload()
-    again = page.locator(f'#teams-messages article[data-entry-id="{entry}"]')
-    await again.wait_for()
-    assert await again.get_attribute("data-rev") == "0"
-    ARTIFACTS.mkdir(exist_ok=True)
-    await page.screenshot(path=str(ARTIFACTS / "playground-teams-phone.png"))
+    async with open_page(browser, (375, 740)) as (page, _errors):
+        await page.goto(f"{served.url}?as={REP}&pane=teams")
+        assert not await page.locator("#slack-pane").is_visible()
+        # A deal that is not stalled: the scheduler's stall reminders may come into the chat meanwhile.
+        await page.locator("#teams-input").fill("show OP000005")
+        await page.locator("#teams-input").press("Enter")
+        card = page.locator("#teams-messages article.teams-bot", has_text="OP000005 · ")
+        await card.wait_for()
+        width = await page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 375, f"the page scrolls sideways at phone width ({width}px)"
+        await page.locator("#tab-slack").click()
+        assert await page.locator("#composer-input").is_visible()
+        assert not await page.locator("#teams-pane").is_visible()
+        await page.locator("#tab-teams").click()
+        assert await card.is_visible()
+        # Opened again, the chat shows the same card: a 1:1 chat's cards carry no `refresh` (one reader,
+        # who already sees their own actions; a refresh would turn a reminder into the plain card).
+        entry = await card.get_attribute("data-entry-id")
+        await page.reload()
+        again = page.locator(f'#teams-messages article[data-entry-id="{entry}"]')
+        await again.wait_for()
+        assert await again.get_attribute("data-rev") == "0"
+        await screenshot(page, "playground-teams-phone.png")

@@ -23,6 +23,7 @@ from oppbot.adapters.slack import mount_slack
 from oppbot.adapters.teams import TEAMS, Teams, mount_teams
 from oppbot.bot import Bot
 from oppbot.config import load_settings
+from oppbot.domain.model import Opportunity
 from oppbot.runtime import Runtime
 from oppbot.server import Mount, build_app
 from oppbot.service.opportunities import OpportunityService
@@ -44,8 +45,10 @@ from tests.fakes.teams_connector import (
 )
 from tests.slack.seed import USERS, seed
 from tests.teams.validate import card_text as card_text  # re-exported for the tests
+from tests.teams.validate import valid_card
 
 SLACK_SECRET = "test-secret"
+CARD = "application/vnd.microsoft.card.adaptive"
 
 
 @dataclass(frozen=True)
@@ -152,6 +155,25 @@ class TeamsHarness:
         assert status == 200
         return (await self.connector.wait_for("send", before + 1))[before]
 
+    def click_activity(
+        self, verb: str, data: dict[str, Any], *, user: TeamsUser = AH, **kwargs: Any
+    ) -> dict[str, Any]:
+        """The `adaptiveCard/action` invoke Teams sends when an Action.Execute is pressed."""
+        value = {"action": {"type": "Action.Execute", "verb": verb, "data": data}, "trigger": "manual"}
+        return self.activity("invoke", user=user, name="adaptiveCard/action", value=value, **kwargs)
+
+    async def shown_card(self, no: str, *, user: TeamsUser = AH) -> dict[str, Any]:
+        """The card the bot replies to `show <no>` with."""
+        sent = await self.say(f"show {no}", user=user)
+        assert sent.card is not None
+        return dict(sent.card)
+
+    async def opportunity(self, no: str) -> Opportunity:
+        """The opportunity as stored, read by the admin (who may read every one)."""
+        admin = await self.service.salesperson("OF")
+        assert admin is not None
+        return (await self.service.show(admin, no)).opp
+
     async def kept_live(self, no: str, activity_id: str, timeout: float = 5.0) -> None:
         """Wait until the bot has recorded the card it posted as `activity_id` (just after posting)."""
         cards = self.adapter.notifier.cards
@@ -166,9 +188,7 @@ class TeamsHarness:
         self, verb: str, data: dict[str, Any], *, user: TeamsUser = AH, **kwargs: Any
     ) -> dict[str, Any]:
         """Press an Action.Execute: the invoke's answer (AdaptiveCardInvokeResponse)."""
-        value = {"action": {"type": "Action.Execute", "verb": verb, "data": data}, "trigger": "manual"}
-        body = self.activity("invoke", user=user, name="adaptiveCard/action", value=value, **kwargs)
-        status, answer = await self.post(body)
+        status, answer = await self.post(self.click_activity(verb, data, user=user, **kwargs))
         assert status == 200, answer
         assert isinstance(answer, dict)
         return answer
@@ -190,6 +210,20 @@ def card_actions(card: dict[str, Any]) -> list[dict[str, Any]]:
 
     walk({k: v for k, v in card.items() if k != "refresh"})
     return found
+
+
+def action_data(card: dict[str, Any], verb: str) -> dict[str, Any]:
+    """The data of the card's button for `verb`, as Teams sends it back when pressed."""
+    for action in card_actions(card):
+        if action["verb"] == verb:
+            return dict(action["data"])
+    raise AssertionError(f"no {verb} in {[a['verb'] for a in card_actions(card)]}")
+
+
+def answered_card(answer: dict[str, Any]) -> dict[str, Any]:
+    """The card an invoke answered with, once it is a 200 card answer and a valid Adaptive Card."""
+    assert answer["statusCode"] == 200 and answer["type"] == CARD, answer
+    return valid_card(dict(answer["value"]))
 
 
 @asynccontextmanager

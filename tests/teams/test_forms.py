@@ -10,29 +10,10 @@ from typing import Any
 import pytest
 
 from oppbot.domain.errors import DomainError
-from tests.teams.harness import AH, PS, TeamsHarness, card_actions, card_text
+from tests.teams.harness import AH, PS, TeamsHarness, action_data, answered_card, card_actions, card_text
 from tests.teams.validate import of_type, valid_card
 
-CARD = "application/vnd.microsoft.card.adaptive"
 INPUTS = ("Input.Text", "Input.Number", "Input.Date", "Input.ChoiceSet")
-
-
-async def _card(teams: TeamsHarness, no: str, user: Any = AH) -> dict[str, Any]:
-    sent = await teams.say(f"show {no}", user=user)
-    assert sent.card is not None
-    return dict(sent.card)
-
-
-def _data(card: dict[str, Any], verb: str) -> dict[str, Any]:
-    for action in card_actions(card):
-        if action["verb"] == verb:
-            return dict(action["data"])
-    raise AssertionError(f"no {verb} in {[a['verb'] for a in card_actions(card)]}")
-
-
-def _answer(answer: dict[str, Any]) -> dict[str, Any]:
-    assert answer["statusCode"] == 200 and answer["type"] == CARD, answer
-    return valid_card(dict(answer["value"]))
 
 
 def inputs(card: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -58,14 +39,9 @@ def submit(form: dict[str, Any], typed: dict[str, str]) -> tuple[str, dict[str, 
     return action["verb"], data
 
 
-async def _opp(teams: TeamsHarness, no: str) -> Any:
-    admin = await teams.service.salesperson("OF")
-    assert admin is not None
-    return (await teams.service.show(admin, no)).opp
-
-
 async def open_form(teams: TeamsHarness, no: str, verb: str, user: Any = AH) -> dict[str, Any]:
-    return _answer(await teams.click(verb, _data(await _card(teams, no, user), verb), user=user))
+    card = await teams.shown_card(no, user=user)
+    return answered_card(await teams.click(verb, action_data(card, verb), user=user))
 
 
 async def test_every_form_opens_from_its_button(teams: TeamsHarness) -> None:
@@ -85,7 +61,7 @@ async def test_every_form_opens_from_its_button(teams: TeamsHarness) -> None:
     win = await open_form(teams, "OP000001", "win")
     won = [code for code, kind, _ in await teams.service.close_codes() if kind == "won"]
     assert [c["value"] for c in inputs(win)["code"]["choices"]] == won  # the service's, of the won type
-    assert (await _opp(teams, "OP000001")).current_stage == 2  # opening changes nothing
+    assert (await teams.opportunity("OP000001")).current_stage == 2  # opening changes nothing
 
 
 async def test_new_alone_posts_the_new_opportunity_form(teams: TeamsHarness) -> None:
@@ -101,66 +77,65 @@ async def test_new_alone_posts_the_new_opportunity_form(teams: TeamsHarness) -> 
     assert {c["value"] for c in fields["cycle"]["choices"]} == cycles
     assert "AH" in [c["value"] for c in fields["owner"]["choices"]]
     # And the same form from a "New opportunity" action.
-    again = _answer(await teams.click("new", {}))
+    again = answered_card(await teams.click("new", {}))
     assert set(inputs(again)) == set(fields)
 
 
 async def test_a_valid_update_changes_the_opportunity_once(teams: TeamsHarness) -> None:
-    before = await _opp(teams, "OP000001")
+    before = await teams.opportunity("OP000001")
     form = await open_form(teams, "OP000001", "update")
     verb, data = submit(form, {"value": "65k", "chances": "45", "close": "2027-01-31"})
-    value = {"action": {"type": "Action.Execute", "verb": verb, "data": data}}
-    body = teams.activity("invoke", name="adaptiveCard/action", value=value)
+    body = teams.click_activity(verb, data)
     status, answer = await teams.post(body)
     assert status == 200
-    card = _answer(answer)
+    card = answered_card(answer)
     assert "OP000001 updated" in card_text(card) and "€65,000.00" in card_text(card)
     status, _again = await teams.post(body)  # Teams sends it again: it acts once
     assert status == 200
-    after = await _opp(teams, "OP000001")
+    after = await teams.opportunity("OP000001")
     assert after.estimated_value == 65000 and after.chances_pct == 45
     assert after.version == before.version + 1
 
 
 async def test_an_invalid_value_comes_back_under_its_field_with_the_values_kept(teams: TeamsHarness) -> None:
-    before = await _opp(teams, "OP000001")
+    before = await teams.opportunity("OP000001")
     form = await open_form(teams, "OP000001", "update")
-    card = _answer(await teams.click(*submit(form, {"value": "65k", "close": "banana"})))
+    card = answered_card(await teams.click(*submit(form, {"value": "65k", "close": "banana"})))
     assert "banana" in under(card, "close") and "not a date" in under(card, "close")
     assert inputs(card)["value"]["value"] == "65k"  # what was typed, kept
-    assert (await _opp(teams, "OP000001")).version == before.version  # nothing half-saved
+    assert (await teams.opportunity("OP000001")).version == before.version  # nothing half-saved
     # Corrected on the same card: saved.
-    card = _answer(await teams.click(*submit(card, {"close": "2027-02-28"})))
+    card = answered_card(await teams.click(*submit(card, {"close": "2027-02-28"})))
     assert "OP000001 updated" in card_text(card) and "€65,000.00" in card_text(card)
 
 
 async def test_a_domain_refusal_lands_under_its_field(teams: TeamsHarness) -> None:
-    before = await _opp(teams, "OP000001")
+    before = await teams.opportunity("OP000001")
     form = await open_form(teams, "OP000001", "win")
-    card = _answer(await teams.click(*submit(form, {"code": "NO_SUCH", "reason": "Best price"})))
+    card = answered_card(await teams.click(*submit(form, {"code": "NO_SUCH", "reason": "Best price"})))
     assert "NO_SUCH" in under(card, "code")
     assert inputs(card)["reason"]["value"] == "Best price"
-    assert (await _opp(teams, "OP000001")).version == before.version
+    assert (await teams.opportunity("OP000001")).version == before.version
 
 
 async def test_won_lost_and_quote_forms_save(teams: TeamsHarness) -> None:
     await teams.say("next OP000001")
     form = await open_form(teams, "OP000001", "quote")
-    card = _answer(await teams.click(*submit(form, {"quote": "SQ-77"})))
+    card = answered_card(await teams.click(*submit(form, {"quote": "SQ-77"})))
     assert "sales quote set to SQ-77" in card_text(card)
     # Set now, so no longer offered on the card; the form still opens (as `quote OP000001` would).
-    data = _data(await _card(teams, "OP000001"), "update")
-    form = _answer(await teams.click("quote", data))
+    data = action_data(await teams.shown_card("OP000001"), "update")
+    form = answered_card(await teams.click("quote", data))
     assert inputs(form)["quote"]["value"] == "SQ-77"
-    card = _answer(await teams.click(*submit(form, {"quote": ""})))
+    card = answered_card(await teams.click(*submit(form, {"quote": ""})))
     assert "OP000001: sales quote cleared" in card_text(card)
     form = await open_form(teams, "OP000001", "win")
-    card = _answer(await teams.click(*submit(form, {"code": "PRICE_W", "amount": "48k"})))
+    card = answered_card(await teams.click(*submit(form, {"code": "PRICE_W", "amount": "48k"})))
     assert "won" in card_text(card) and card_actions(card) == []
-    assert (await _opp(teams, "OP000001")).closed
+    assert (await teams.opportunity("OP000001")).closed
     await teams.say("start OP000003")
     form = await open_form(teams, "OP000003", "lose")
-    card = _answer(await teams.click(*submit(form, {"code": "PRICE_L", "reason": "too expensive"})))
+    card = answered_card(await teams.click(*submit(form, {"code": "PRICE_L", "reason": "too expensive"})))
     assert "lost" in card_text(card).lower()
 
 
@@ -168,42 +143,42 @@ async def test_a_new_opportunity_from_the_form(teams: TeamsHarness) -> None:
     sent = await teams.say("new")
     assert sent.card is not None
     typed = {"contact": "CT000001", "description": "From a card", "value": "abc", "cycle": "EXISTING"}
-    card = _answer(await teams.click(*submit(dict(sent.card), typed)))
+    card = answered_card(await teams.click(*submit(dict(sent.card), typed)))
     assert "⚠" in under(card, "value")
     assert inputs(card)["description"]["value"] == "From a card"
     with pytest.raises(DomainError):  # nothing created
-        await _opp(teams, "OP000004")
-    card = _answer(await teams.click(*submit(card, {"value": "9k", "close": "2026-12-31"})))
+        await teams.opportunity("OP000004")
+    card = answered_card(await teams.click(*submit(card, {"value": "9k", "close": "2026-12-31"})))
     assert "Created OP000004" in card_text(card)
-    assert (await _opp(teams, "OP000004")).estimated_value == 9000
+    assert (await teams.opportunity("OP000004")).estimated_value == 9000
 
 
 async def test_a_form_opens_only_for_who_may_change_the_opportunity(teams: TeamsHarness) -> None:
-    data = _data(await _card(teams, "OP000002", user=PS), "update")
-    card = _answer(await teams.click("update", data, user=AH))
+    data = action_data(await teams.shown_card("OP000002", user=PS), "update")
+    card = answered_card(await teams.click("update", data, user=AH))
     assert "belongs to Peter Saddow" in card_text(card) and not inputs(card)
-    form = _answer(await teams.click("update", data, user=PS))
+    form = answered_card(await teams.click("update", data, user=PS))
     assert "value" in inputs(form)
 
 
 async def test_a_form_on_a_changed_opportunity_says_changed_meanwhile(teams: TeamsHarness) -> None:
     form = await open_form(teams, "OP000001", "update")
     await teams.say("update OP000001 value=70k")
-    card = _answer(await teams.click(*submit(form, {"value": "65k"})))
+    card = answered_card(await teams.click(*submit(form, {"value": "65k"})))
     assert "changed meanwhile" in card_text(card) and "€70,000.00" in card_text(card)
-    assert (await _opp(teams, "OP000001")).estimated_value == 70000
+    assert (await teams.opportunity("OP000001")).estimated_value == 70000
 
 
 async def test_forms_on_both_databases(teams_on_db: TeamsHarness) -> None:
     teams = teams_on_db
-    before = await _opp(teams, "OP000001")
+    before = await teams.opportunity("OP000001")
     form = await open_form(teams, "OP000001", "update")
-    card = _answer(await teams.click(*submit(form, {"value": "65k", "chances": "400"})))
+    card = answered_card(await teams.click(*submit(form, {"value": "65k", "chances": "400"})))
     assert "⚠" in under(card, "chances") and inputs(card)["value"]["value"] == "65k"
-    assert (await _opp(teams, "OP000001")).version == before.version
-    card = _answer(await teams.click(*submit(card, {"chances": "45"})))
+    assert (await teams.opportunity("OP000001")).version == before.version
+    card = answered_card(await teams.click(*submit(card, {"chances": "45"})))
     assert "OP000001 updated" in card_text(card)
-    after = await _opp(teams, "OP000001")
+    after = await teams.opportunity("OP000001")
     assert (after.version, after.estimated_value) == (before.version + 1, 65000)
 
 
@@ -213,7 +188,7 @@ async def test_the_new_opportunity_replacing_its_form_is_kept_live(teams: TeamsH
     typed = {"contact": "CT000001", "description": "Live", "cycle": "EXISTING", "value": "10k",
              "close": "2026-12-31"}  # fmt: skip
     verb, data = submit(dict(sent.card), typed)
-    card = _answer(await teams.click(verb, data, replyToId=sent.activity_id))
+    card = answered_card(await teams.click(verb, data, replyToId=sent.activity_id))
     assert "Created OP000004" in card_text(card)
     await teams.kept_live("OP000004", sent.activity_id)
     await teams.say("update OP000004 value=12k")

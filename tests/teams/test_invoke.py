@@ -4,67 +4,51 @@ modals tests (the forms: test_forms.py)."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from tests.teams.harness import AH, JO, PS, STRANGER, TeamsHarness, card_actions, card_text
-
-CARD = "application/vnd.microsoft.card.adaptive"
-
-
-async def _card(teams: TeamsHarness, no: str, user: Any = AH) -> dict[str, Any]:
-    sent = await teams.say(f"show {no}", user=user)
-    assert sent.card is not None
-    return dict(sent.card)
-
-
-def _data(card: dict[str, Any], verb: str) -> dict[str, Any]:
-    for action in card_actions(card):
-        if action["verb"] == verb:
-            return dict(action["data"])
-    raise AssertionError(f"no {verb} in {[a['verb'] for a in card_actions(card)]}")
-
-
-def _answer_card(answer: dict[str, Any]) -> dict[str, Any]:
-    assert answer["statusCode"] == 200 and answer["type"] == CARD, answer
-    card = answer["value"]
-    assert card["type"] == "AdaptiveCard" and card["version"] == "1.5"
-    return dict(card)
+from tests.teams.harness import (
+    AH,
+    JO,
+    PS,
+    STRANGER,
+    TeamsHarness,
+    action_data,
+    answered_card,
+    card_actions,
+    card_text,
+)
 
 
 async def _stage(teams: TeamsHarness, no: str) -> int | None:
-    ps = await teams.service.salesperson("OF")
-    assert ps is not None
-    return (await teams.service.show(ps, no)).opp.current_stage
+    return (await teams.opportunity(no)).current_stage
 
 
 async def test_next_answers_with_the_refreshed_card(teams: TeamsHarness) -> None:
-    data = _data(await _card(teams, "OP000001"), "next")
+    data = action_data(await teams.shown_card("OP000001"), "next")
     answer = await teams.click("next", data)
-    card = _answer_card(answer)
+    card = answered_card(answer)
     assert "OP000001 moved to stage 2" in card_text(card)
     assert "back" in [a["verb"] for a in card_actions(card)]
     assert await _stage(teams, "OP000001") == 2
 
 
 async def test_back_is_the_grammars_previous(teams: TeamsHarness) -> None:
-    await teams.click("next", _data(await _card(teams, "OP000001"), "next"))
-    card = _answer_card(await teams.click("back", _data(await _card(teams, "OP000001"), "back")))
+    await teams.click("next", action_data(await teams.shown_card("OP000001"), "next"))
+    card = answered_card(await teams.click("back", action_data(await teams.shown_card("OP000001"), "back")))
     assert "went back to stage 1" in card_text(card)
 
 
 async def test_stale_click_says_changed_meanwhile_with_the_fresh_card(teams: TeamsHarness) -> None:
-    old = _data(await _card(teams, "OP000001"), "next")
+    old = action_data(await teams.shown_card("OP000001"), "next")
     await teams.say("update OP000001 value=70k")
-    card = _answer_card(await teams.click("next", old))
+    card = answered_card(await teams.click("next", old))
     assert "changed meanwhile" in card_text(card)
     assert "€70,000.00" in card_text(card)  # the fresh card
     assert await _stage(teams, "OP000001") == 1  # nothing moved
 
 
 async def test_a_rep_clicking_another_reps_card_is_refused(teams: TeamsHarness) -> None:
-    data = _data(await _card(teams, "OP000002", user=PS), "next")
+    data = action_data(await teams.shown_card("OP000002", user=PS), "next")
     before = len(teams.connector.sent)
-    card = _answer_card(await teams.click("next", data, user=AH))
+    card = answered_card(await teams.click("next", data, user=AH))
     assert "belongs to Peter Saddow" in card_text(card)
     assert "1 of 4" in card_text(card)  # the card as it stands, to the clicker alone
     assert await _stage(teams, "OP000002") == 1
@@ -72,34 +56,34 @@ async def test_a_rep_clicking_another_reps_card_is_refused(teams: TeamsHarness) 
 
 
 async def test_the_manager_may_move_a_team_members_card(teams: TeamsHarness) -> None:
-    data = _data(await _card(teams, "OP000002", user=PS), "next")
-    card = _answer_card(await teams.click("next", data, user=JO))
+    data = action_data(await teams.shown_card("OP000002", user=PS), "next")
+    card = answered_card(await teams.click("next", data, user=JO))
     assert "moved to stage 2" in card_text(card)
 
 
 async def test_an_unknown_clicker_is_told_why(teams: TeamsHarness) -> None:
-    data = _data(await _card(teams, "OP000001"), "next")
-    card = _answer_card(await teams.click("next", data, user=STRANGER))
+    data = action_data(await teams.shown_card("OP000001"), "next")
+    card = answered_card(await teams.click("next", data, user=STRANGER))
     assert "I don't know you yet" in card_text(card)
     assert await _stage(teams, "OP000001") == 1
 
 
 async def test_start_and_jump_with_a_chosen_stage(teams: TeamsHarness) -> None:
-    card = _answer_card(await teams.click("start", _data(await _card(teams, "OP000003"), "start")))
+    card = answered_card(await teams.click("start", action_data(await teams.shown_card("OP000003"), "start")))
     assert "OP000003 started" in card_text(card)
     await teams.say("next OP000001")
     await teams.say("quote OP000001 Q-1")
     await teams.say("next OP000001")
-    data = _data(await _card(teams, "OP000001"), "jump")
+    data = action_data(await teams.shown_card("OP000001"), "jump")
     data["value"] = f"OP000001:{data['version']}:1"  # the chosen stage, as a choice's codec value
-    card = _answer_card(await teams.click("jump", data))
+    card = answered_card(await teams.click("jump", data))
     assert "jumped back to stage 1" in card_text(card)
 
 
 async def test_show_refresh_and_unknown_verbs(teams: TeamsHarness) -> None:
-    card = _answer_card(await teams.click("refresh", {"no": "OP000001"}))
+    card = answered_card(await teams.click("refresh", {"no": "OP000001"}))
     assert "OP000001 · Office chairs" in card_text(card)
-    card = _answer_card(await teams.click("frobnicate", {"no": "OP000001", "version": 2}))
+    card = answered_card(await teams.click("frobnicate", {"no": "OP000001", "version": 2}))
     assert "does nothing here" in card_text(card)
     assert await _stage(teams, "OP000001") == 1
 
@@ -118,7 +102,7 @@ async def test_more_pages_a_list(teams: TeamsHarness) -> None:
     sent = await teams.say("list")
     assert sent.card is not None
     (more,) = [a for a in card_actions(sent.card) if a["verb"] == "more"]
-    card = _answer_card(await teams.click("more", {"value": more["data"]["value"]}))
+    card = answered_card(await teams.click("more", {"value": more["data"]["value"]}))
     assert "Showing 26" in card_text(card)
 
 
@@ -135,12 +119,11 @@ async def test_see_all_sends_the_list_as_a_new_message(teams: TeamsHarness) -> N
 
 
 async def test_a_click_sent_twice_acts_once(teams: TeamsHarness) -> None:
-    data = _data(await _card(teams, "OP000001"), "next")
-    value = {"action": {"type": "Action.Execute", "verb": "next", "data": data}, "trigger": "manual"}
-    body = teams.activity("invoke", name="adaptiveCard/action", value=value)
+    data = action_data(await teams.shown_card("OP000001"), "next")
+    body = teams.click_activity("next", data)
     first = await teams.post(body)
     again = await teams.post(body)
     assert first[0] == again[0] == 200
-    assert "moved to stage 2" in card_text(_answer_card(first[1]))
-    assert "OP000001" in card_text(_answer_card(again[1]))
+    assert "moved to stage 2" in card_text(answered_card(first[1]))
+    assert "OP000001" in card_text(answered_card(again[1]))
     assert await _stage(teams, "OP000001") == 2

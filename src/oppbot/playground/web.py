@@ -76,6 +76,16 @@ def _dict(body: dict[str, Any], key: str) -> dict[str, Any]:
     return value
 
 
+def _poll_query(request: web.Request) -> tuple[str, int]:
+    """The long polls' `user` and `after`: an `after` that is not a number asks for the state at once."""
+    user = request.query.get("user", "")
+    try:
+        after = int(request.query.get("after", "-1"))
+    except ValueError:
+        after = -1
+    return user, after
+
+
 def add_routes(app: web.Application, workspace: Workspace, teams: TeamsChat | None = None) -> None:
     app[WORKSPACE] = workspace
 
@@ -90,11 +100,7 @@ def add_routes(app: web.Application, workspace: Workspace, teams: TeamsChat | No
         return web.FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
 
     async def state(request: web.Request) -> web.StreamResponse:
-        user = request.query.get("user", "")
-        try:
-            after = int(request.query.get("after", "-1"))
-        except ValueError:
-            after = -1
+        user, after = _poll_query(request)
         workspace.person(user)
         await workspace.wait(after, LONG_POLL)
         return web.json_response(workspace.state(user))
@@ -178,11 +184,7 @@ async def scan(request: web.Request) -> web.StreamResponse:
 
 def add_teams_routes(app: web.Application, teams: TeamsChat) -> None:
     async def state(request: web.Request) -> web.StreamResponse:
-        user = request.query.get("user", "")
-        try:
-            after = int(request.query.get("after", "-1"))
-        except ValueError:
-            after = -1
+        user, after = _poll_query(request)
         teams.person(user)
         await teams.wait(after, LONG_POLL)
         return web.json_response(teams.state(user))
