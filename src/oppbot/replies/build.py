@@ -280,7 +280,7 @@ def history_table(hv: HistoryView, paging: Paging = WHOLE) -> Table:
 def _pipeline_cells(fig: Figures) -> tuple[Phrase, ...]:
     """`2 open · €70,000.00 · weighted €1,400.00`."""
     return (
-        (str(fig.open), " ", msg("open")),
+        (msg("open_count", count=fig.open),),
         (Amount(fig.pipeline_estimated_value),),
         (msg("weighted"), " ", Amount(fig.pipeline_calcd_value)),
     )

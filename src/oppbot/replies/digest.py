@@ -52,12 +52,12 @@ def _summary(view: DigestView) -> Note:
         (
             msg(
                 "digest_summary",
-                open=total.open,
+                open=msg("open_count", count=total.open),  # each count agrees with its own noun
                 estimated=Amount(total.pipeline_estimated_value),
                 weighted=Amount(total.pipeline_calcd_value),
-                stalled=view.stalled,
+                stalled=msg("digest_rep_stalled", count=view.stalled),
                 closing=view.closing.count,
-                people=view.people,
+                people=msg("digest_people", count=view.people),
             ),
         )
     )
@@ -173,7 +173,7 @@ def _closing(view: DigestView) -> Table:
 def _rep_cells(line: RepLine) -> tuple[Phrase, ...]:
     fig, ch = line.figures, line.changes
     return (
-        (str(fig.open), " ", msg("open")),
+        (msg("open_count", count=fig.open),),
         (Amount(fig.pipeline_estimated_value),),
         (msg("weighted"), " ", Amount(fig.pipeline_calcd_value)),
         (msg("digest_rep_stalled", count=line.stalled),),

@@ -2,11 +2,51 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
 from typing import Any
+
+from babel import Locale
+from babel.plural import PluralRule
 
 from oppbot.domain.errors import DomainError
 
-EN: dict[str, str] = {
+
+@dataclass(frozen=True)
+class Plural:
+    """A sentence with a count in it: one template per CLDR plural category of parameter `param`.
+
+    English and Italian need only "one" and "other"; any other category (Italian's "many" for a million)
+    reads as "other". A form may itself be a Plural of a second count in the same sentence.
+    """
+
+    param: str
+    one: Template
+    other: Template
+
+    def form(self, lang: str, params: dict[str, Any]) -> Template:
+        count = params.get(self.param)
+        if not isinstance(count, int | float | Decimal) or isinstance(count, bool):
+            return self.other  # a missing parameter shows as `?` (t), which reads as "other"
+        return self.one if _plural_rule(lang)(count) == "one" else self.other
+
+    def forms(self) -> tuple[str, ...]:
+        """Every template it may give (for checks)."""
+        return tuple(
+            s for f in (self.one, self.other) for s in (f.forms() if isinstance(f, Plural) else (f,))
+        )
+
+
+Template = str | Plural
+
+
+@cache
+def _plural_rule(lang: str) -> PluralRule:
+    return Locale.parse(lang).plural_form
+
+
+EN: dict[str, Template] = {
     # domain and service errors (spec 4.3 and friends)
     "not_found": "I can't find opportunity {no}. Try `list` to see yours.",
     "not_allowed": "{no} belongs to {owner}: you can change only your own opportunities (managers: their team's).",
@@ -96,7 +136,11 @@ EN: dict[str, str] = {
     "feed_all_not_allowed": "Only an admin can post every opportunity's changes in a channel; try `feed on team`.",
     "feed_on": "From now on this channel gets every change of {what}.",
     "feed_already": "This channel already gets every change of {what}.",
-    "feed_off": "This channel no longer gets changes ({count} feed(s) stopped).",
+    "feed_off": Plural(
+        "count",
+        one="This channel no longer gets changes ({count} feed stopped).",
+        other="This channel no longer gets changes ({count} feeds stopped).",
+    ),
     "feed_none": "This channel has no feed. Managers: `feed on team` posts your team's changes here.",
     "feed_title": "This channel gets every change of:",
     "feed_kind_team": "the team of {name}",
@@ -126,7 +170,7 @@ EN: dict[str, str] = {
     "calcd_current_value": "Current value",
     "close_date": "Close date",
     "days_in_stage": "Days in stage",
-    "stalled": "stalled, {days} days overdue",
+    "stalled": Plural("days", one="stalled, {days} day overdue", other="stalled, {days} days overdue"),
     "last_change": "Last change",
     "priority": "Priority",
     "quote": "Quote",
@@ -231,10 +275,14 @@ EN: dict[str, str] = {
     "digest_title_team": "Team digest · {name} · {date}",
     "digest_title_all": "Digest of everyone · {date}",
     "digest_title_mine": "Your digest · {date}",
-    "digest_summary": "{open} open · {estimated} (weighted {weighted}) · {stalled} stalled · {closing} closing this month · {people} people",
+    "digest_summary": "{open} · {estimated} (weighted {weighted}) · {stalled} · {closing} closing this month · {people}",
+    "open_count": "{count} open",
+    "digest_people": Plural("count", one="{count} person", other="{count} people"),
     "digest_pipeline_title": "Pipeline by stage",
     "digest_pipeline_all": "With the average days per stage: `{command}`.",
-    "digest_pipeline_more": "{count} more cycles: `{command}`.",
+    "digest_pipeline_more": Plural(
+        "count", one="{count} more cycle: `{command}`.", other="{count} more cycles: `{command}`."
+    ),
     "digest_changes_title": "Changes from {start} to {end}",
     "digest_new": "New: {count} · {amount}",
     "digest_advanced": "Advanced: {count} · {amount}",
@@ -264,14 +312,30 @@ EN: dict[str, str] = {
     "snooze_3d": "3 days",
     "snooze_1w": "1 week",
     "snoozed": "{no}: no reminders about it until {until}.",
-    "reminder_stalled": "⏰ {no} is stalled in {stage}: {days} days past its usual time. Move it on, update it, or snooze this reminder.",
-    "reminder_escalated": "{owner} has had {count} reminders about {no}, stalled in {stage} for {days} days, without acting on it.",
+    "reminder_stalled": Plural(
+        "days",
+        one="⏰ {no} is stalled in {stage}: {days} day past its usual time. Move it on, update it, or snooze this reminder.",
+        other="⏰ {no} is stalled in {stage}: {days} days past its usual time. Move it on, update it, or snooze this reminder.",
+    ),
+    "reminder_escalated": Plural(
+        "count",
+        one=Plural(
+            "days",
+            one="{owner} has had {count} reminder about {no}, stalled in {stage} for {days} day, without acting on it.",
+            other="{owner} has had {count} reminder about {no}, stalled in {stage} for {days} days, without acting on it.",
+        ),
+        other=Plural(
+            "days",
+            one="{owner} has had {count} reminders about {no}, stalled in {stage} for {days} day, without acting on it.",
+            other="{owner} has had {count} reminders about {no}, stalled in {stage} for {days} days, without acting on it.",
+        ),
+    ),
     "todo_due": "📌 To-do due today for {no}: {activity}.",
     "digest_queued": "Your digest is on its way.",
     "bad_snooze": "Snooze for 1d, 3d or 1w, not “{value}”.",
 }
 
-IT: dict[str, str] = {
+IT: dict[str, Template] = {
     "not_found": "Non trovo l'opportunità {no}. Prova `elenco` per vedere le tue.",
     "not_allowed": "{no} è di {owner}: puoi modificare solo le tue opportunità (i manager anche quelle del team).",
     "not_allowed_owner": "Non puoi creare opportunità per {owner}: solo per te (i manager per il loro team).",
@@ -356,7 +420,11 @@ IT: dict[str, str] = {
     "feed_all_not_allowed": "Solo un amministratore può pubblicare in un canale le modifiche di tutte le opportunità; prova `feed on team`.",
     "feed_on": "D'ora in poi questo canale riceve ogni modifica di {what}.",
     "feed_already": "Questo canale riceve già ogni modifica di {what}.",
-    "feed_off": "Questo canale non riceve più modifiche ({count} feed fermati).",
+    "feed_off": Plural(
+        "count",
+        one="Questo canale non riceve più modifiche ({count} feed fermato).",
+        other="Questo canale non riceve più modifiche ({count} feed fermati).",
+    ),
     "feed_none": "Questo canale non ha feed. Manager: `feed on team` pubblica qui le modifiche del tuo team.",
     "feed_title": "Questo canale riceve ogni modifica di:",
     "feed_kind_team": "il team di {name}",
@@ -385,7 +453,9 @@ IT: dict[str, str] = {
     "calcd_current_value": "Valore attuale",
     "close_date": "Chiusura stimata",
     "days_in_stage": "Giorni nella fase",
-    "stalled": "ferma, in ritardo di {days} giorni",
+    "stalled": Plural(
+        "days", one="ferma, in ritardo di {days} giorno", other="ferma, in ritardo di {days} giorni"
+    ),
     "last_change": "Ultima modifica",
     "priority": "Priorità",
     "quote": "Offerta",
@@ -490,16 +560,22 @@ IT: dict[str, str] = {
     "digest_title_team": "Riepilogo del team · {name} · {date}",
     "digest_title_all": "Riepilogo di tutti · {date}",
     "digest_title_mine": "Il tuo riepilogo · {date}",
-    "digest_summary": "{open} aperte · {estimated} (ponderato {weighted}) · {stalled} ferme · {closing} in chiusura questo mese · {people} persone",
+    "digest_summary": "{open} · {estimated} (ponderato {weighted}) · {stalled} · {closing} in chiusura questo mese · {people}",
+    "open_count": Plural("count", one="{count} aperta", other="{count} aperte"),
+    "digest_people": Plural("count", one="{count} persona", other="{count} persone"),
     "digest_pipeline_title": "Pipeline per fase",
     "digest_pipeline_all": "Con i giorni medi per fase: `{command}`.",
-    "digest_pipeline_more": "Altri {count} cicli: `{command}`.",
+    "digest_pipeline_more": Plural(
+        "count", one="{count} altro ciclo: `{command}`.", other="Altri {count} cicli: `{command}`."
+    ),
     "digest_changes_title": "Cambiamenti dal {start} al {end}",
     "digest_new": "Nuove: {count} · {amount}",
     "digest_advanced": "Avanzate: {count} · {amount}",
     "digest_won": "Vinte: {count} · {amount}",
     "digest_lost": "Perse: {count} · {amount}",
-    "digest_and_more": "… e altre {count}: `{command}`",
+    "digest_and_more": Plural(
+        "count", one="… e un'altra: `{command}`", other="… e altre {count}: `{command}`"
+    ),
     "digest_no_changes": "Nessuna opportunità nuova, avanzata, vinta o persa in questo periodo.",
     "digest_stalled_title": "Ferme: {count}",
     "digest_no_stalled": "Nessuna opportunità è ferma.",
@@ -511,7 +587,7 @@ IT: dict[str, str] = {
     "digest_closing_more": "Le maggiori per valore ponderato; la tabella sotto le conta per persona.",
     "digest_reps_title": "Per persona",
     "digest_reps_more": "I dati di tutti: `{command}`.",
-    "digest_rep_stalled": "{count} ferme",
+    "digest_rep_stalled": Plural("count", one="{count} ferma", other="{count} ferme"),
     "digest_rep_closing": "{count} in chiusura",
     "digest_rep_changes": "nuove {new}, avanzate {advanced}, vinte {won}, perse {lost}",
     "digest_chart_title": "Pipeline aperta per fase",
@@ -523,8 +599,17 @@ IT: dict[str, str] = {
     "snooze_3d": "3 giorni",
     "snooze_1w": "1 settimana",
     "snoozed": "{no}: nessun promemoria fino al {until}.",
-    "reminder_stalled": "⏰ {no} è ferma in {stage}: {days} giorni oltre il tempo abituale. Falla avanzare, aggiornala o posticipa il promemoria.",
-    "reminder_escalated": "{owner} ha ricevuto {count} promemoria su {no}, ferma in {stage} da {days} giorni, senza intervenire.",
+    "reminder_stalled": Plural(
+        "days",
+        one="⏰ {no} è ferma in {stage}: {days} giorno oltre il tempo abituale. Falla avanzare, aggiornala o posticipa il promemoria.",
+        other="⏰ {no} è ferma in {stage}: {days} giorni oltre il tempo abituale. Falla avanzare, aggiornala o posticipa il promemoria.",
+    ),
+    # "promemoria" is the same for one and many: only the days agree
+    "reminder_escalated": Plural(
+        "days",
+        one="{owner} ha ricevuto {count} promemoria su {no}, ferma in {stage} da {days} giorno, senza intervenire.",
+        other="{owner} ha ricevuto {count} promemoria su {no}, ferma in {stage} da {days} giorni, senza intervenire.",
+    ),
     "todo_due": "📌 Attività in scadenza oggi per {no}: {activity}.",
     "digest_queued": "Il tuo riepilogo è in arrivo.",
     "bad_snooze": "Posticipa di 1d, 3d o 1w, non “{value}”.",
@@ -550,20 +635,27 @@ def _show(value: Any) -> str:
     return str(value)
 
 
-def _template(locale: str | None, key: str) -> str:
-    return CATALOGS[language(locale)].get(key) or EN.get(key) or key
+def _template(locale: str | None, key: str, params: dict[str, Any]) -> str:
+    """The key's template in the reader's language (else English), in the form its counts call for."""
+    lang = language(locale)
+    template = CATALOGS[lang].get(key)
+    if not template:
+        lang, template = "en", EN.get(key) or key
+    while isinstance(template, Plural):
+        template = template.form(lang, params)
+    return template
 
 
 def t(locale: str | None, key: str, **params: Any) -> str:
     """Translate; a missing parameter shows as `?` rather than breaking the reply."""
-    return _template(locale, key).format_map(_Lenient({k: _show(v) for k, v in params.items()}))
+    return _template(locale, key, params).format_map(_Lenient({k: _show(v) for k, v in params.items()}))
 
 
 def about(locale: str | None, no: str | None, key: str, **params: Any) -> str:
     """A sentence about opportunity `no` that names it (conventions): the number leads when the
     sentence itself has no place for it (sentences shared with `new`, which has no number yet)."""
     text = t(locale, key, no=no or "", **params)
-    if not no or "{no}" in _template(locale, key):
+    if not no or "{no}" in _template(locale, key, params):
         return text
     return t(locale, "about_opportunity", no=no, text=text)
 
