@@ -153,6 +153,15 @@ async def test_reminders_arrive_in_each_owners_working_hours_and_days(desk: Desk
         assert [c.value.rsplit(":", 1)[1] for c in snooze.choices] == ["1d", "3d", "1w"]
 
 
+async def test_a_zone_only_the_chat_platform_gave_places_the_reminder(desk: Desk, seeded: People) -> None:
+    # Peter set nothing; his last request came from Slack saying Los Angeles (the scheduler has none).
+    await desk.service.preferences_of(seeded.ps, platform_timezone="America/Los_Angeles")
+    await desk.deal(seeded.ps, date(2026, 12, 18))  # stalled from Saturday 2 January 2027
+    start, stop = datetime(2027, 1, 1, 0, 0, tzinfo=UTC), datetime(2027, 1, 5, tzinfo=UTC)
+    sent = [moment for moment in every(timedelta(minutes=15), start, stop) if await desk.sent_by_tick(moment)]
+    assert sent == [datetime(2027, 1, 4, 17, 0, tzinfo=UTC)]  # Monday 09:00 PST, not 09:00 in Rome
+
+
 async def test_repeats_every_remind_every_and_escalates_once(desk: Desk, seeded: People) -> None:
     await desk.prefer(seeded.ah, **ANY_TIME)
     await desk.prefer(seeded.jo, **ANY_TIME)

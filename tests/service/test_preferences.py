@@ -6,6 +6,7 @@ import asyncio
 import dataclasses
 
 import pytest
+import sqlalchemy as sa
 
 from oppbot.domain.errors import DomainError
 from oppbot.domain.preferences import Digest, Preferences, WorkingHours
@@ -101,3 +102,31 @@ async def test_the_role_of_now_decides_the_digest_default(
     """A stale actor (a rep promoted since they were identified) gets the stored role's default."""
     stale = dataclasses.replace(seeded.jo, role=seeded.ah.role)
     assert str((await service.preferences(stale)).digest) == "weekly mon 09:00"
+
+
+async def test_what_the_platform_says_is_kept_once_and_a_set_value_still_wins(
+    service: OpportunityService, seeded: People, sessions: Sessions
+) -> None:
+    async def setup_version() -> int:
+        async with sessions() as session:
+            return int((await session.execute(sa.text("SELECT version FROM setup_version"))).scalar_one())
+
+    seen = await service.preferences_of(
+        seeded.ah, platform_timezone="America/Los_Angeles", platform_locale="it-IT"
+    )
+    assert (seen.platform_timezone, seen.platform_locale) == ("America/Los_Angeles", "it")
+    assert (await service.preferences(seeded.ah)).stored == seen  # stored for whoever reads next
+    assert (seen.timezone, seen.locale) == (None, None)  # not settings: `settings` still says "default"
+
+    version = await setup_version()
+    # Said again, not said, or said in a way oppbot doesn't know: nothing to store, nothing written.
+    for zone, locale in (("America/Los_Angeles", "it"), (None, None), ("Mars/Olympus_Mons", "tlh")):
+        assert await service.preferences_of(seeded.ah, platform_timezone=zone, platform_locale=locale) == seen
+    assert await setup_version() == version
+
+    await service.set_preferences(seeded.ah, timezone="Asia/Kolkata")
+    prefs = await service.preferences_of(seeded.ah, platform_timezone="Europe/Rome")
+    assert prefs.platform_timezone == "Europe/Rome"  # a trip: the newest word kept …
+    assert prefs.effective_timezone(None, "UTC") == "Asia/Kolkata"  # … and what she set still wins
+    with pytest.raises(DomainError):  # and nobody sets it by hand
+        await service.set_preferences(seeded.ah, platform_timezone="Europe/Rome")

@@ -3,7 +3,7 @@ preferences"): signed `/opp` requests to the real server, FakeSlack's users.info
 
 from __future__ import annotations
 
-from tests.dbfixtures import AH
+from tests.dbfixtures import AH, PS
 from tests.slack.conftest import SlackHarness
 from tests.slack.validate import texts, valid_blocks
 
@@ -39,3 +39,17 @@ async def test_a_bad_value_is_a_friendly_ephemeral_refusal(slack: SlackHarness) 
     assert call.params["response_type"] == "ephemeral"
     assert "Working hours (`hours=`): “9-5pm” isn't a time range" in call.params["text"]
     assert (await slack.service.preferences_of(AH)).working_hours is None
+
+
+async def test_slacks_zone_and_locale_are_kept_for_the_scheduler(slack: SlackHarness) -> None:
+    # Peter's Slack profile: Los Angeles, Italian. He sets nothing and asks for his list.
+    slack.fake.add_user(
+        "U0DEMO2", name="peter.saddow", email="ps@example.com", locale="it-IT", tz="America/Los_Angeles"
+    )
+    call = await slack.command("list", user="U0DEMO2")
+    assert call.params["response_type"] == "ephemeral"
+    prefs = await slack.service.preferences_of(PS)  # what a reminder, with no request, goes by
+    assert (prefs.timezone, prefs.locale) == (None, None)  # nothing set …
+    assert (prefs.platform_timezone, prefs.platform_locale) == ("America/Los_Angeles", "it")  # … but seen
+    assert prefs.effective_timezone(None, "Europe/Rome") == "America/Los_Angeles"
+    assert prefs.effective_locale(None, "en") == "it"

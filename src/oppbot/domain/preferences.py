@@ -29,6 +29,10 @@ from oppbot.domain.errors import DomainError
 from oppbot.domain.text import clean_text
 
 FIELDS = ("timezone", "locale", "working_hours", "working_days", "reminders", "digest")
+# What the person's chat platform last said (Slack `tz`/`locale`, Teams `localTimezone`/`locale`):
+# not settings, but kept, because the scheduler writes first and has no request to read them from.
+PLATFORM_FIELDS = ("platform_timezone", "platform_locale")
+STORED_FIELDS = FIELDS + PLATFORM_FIELDS
 LOCALES = ("en", "it")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # index = datetime.weekday()
 DAY_MINUTES = 24 * 60
@@ -286,10 +290,20 @@ def parse_preference(field: str, value: object) -> object | None:
     return PARSERS[field](value)
 
 
+def _known(parse: Callable[[object], str], value: str | None) -> str | None:
+    """A platform's value as oppbot knows it, or None (none given, or not a zone / language it has)."""
+    if not value:
+        return None
+    try:
+        return parse(value)
+    except DomainError:
+        return None
+
+
 # --- the preferences of one person ------------------------------------------------------------------
 @dataclass(frozen=True)
 class Preferences:
-    """What one person has set; None everywhere is "all defaults"."""
+    """What one person has set (None everywhere is "all defaults"), and what their platform last said."""
 
     timezone: str | None = None
     locale: str | None = None
@@ -297,6 +311,8 @@ class Preferences:
     working_days: tuple[int, ...] | None = None
     reminders: bool | None = None
     digest: Digest | None = None
+    platform_timezone: str | None = None
+    platform_locale: str | None = None
 
     def with_changes(self, changes: Mapping[str, object]) -> Preferences:
         """Every change parsed first: one bad value raises and leaves nothing changed."""
@@ -309,7 +325,7 @@ class Preferences:
         kept: dict[str, object] = {}
         for field, value in values.items():
             try:
-                kept[field] = parse_preference(field, value)
+                kept[field] = parse_preference(field.removeprefix("platform_"), value)
             except DomainError:
                 continue
         return cls(**kept)  # type: ignore[arg-type]
@@ -323,7 +339,18 @@ class Preferences:
             "working_days": None if self.working_days is None else format_days(self.working_days),
             "reminders": self.reminders,
             "digest": None if self.digest is None else str(self.digest),
+            "platform_timezone": self.platform_timezone,
+            "platform_locale": self.platform_locale,
         }
+
+    def as_seen(self, timezone: str | None, locale: str | None) -> Preferences:
+        """With what the platform says now; a value it doesn't give, or that oppbot doesn't know, keeps
+        the one seen before (a Slack user without `tz` doesn't erase the zone their last request had)."""
+        return dataclasses.replace(
+            self,
+            platform_timezone=_known(parse_timezone, timezone) or self.platform_timezone,
+            platform_locale=_known(parse_locale, locale) or self.platform_locale,
+        )
 
     # --- with defaults applied ---
     @property
@@ -342,28 +369,14 @@ class Preferences:
         return self.digest or default_digest(role)
 
     def effective_timezone(self, platform: str | None, default: str) -> str:
-        """A set value wins over the platform's (Slack `tz`, Teams `localTimezone`); else the
-        platform's, when it is a zone oppbot knows; else `default` (OPPBOT_TIMEZONE)."""
-        if self.timezone:
-            return self.timezone
-        if platform:
-            try:
-                return parse_timezone(platform)
-            except DomainError:
-                pass
-        return default
+        """A set value wins over the platform's (Slack `tz`, Teams `localTimezone`: the request's, else
+        the last one seen), when it is a zone oppbot knows; else `default` (OPPBOT_TIMEZONE)."""
+        return self.timezone or _known(parse_timezone, platform) or self.platform_timezone or default
 
     def effective_locale(self, platform: str | None, default: str) -> str:
-        """A set value wins; else the platform's when oppbot speaks it (`it-IT` is `it`); else `default`
-        (OPPBOT_LOCALE)."""
-        if self.locale:
-            return self.locale
-        if platform:
-            try:
-                return parse_locale(platform)
-            except DomainError:
-                pass
-        return default
+        """A set value wins; else the platform's (the request's, else the last one seen) when oppbot
+        speaks it (`it-IT` is `it`); else `default` (OPPBOT_LOCALE)."""
+        return self.locale or _known(parse_locale, platform) or self.platform_locale or default
 
     def is_working_time(self, instant: datetime, zone: ZoneInfo) -> bool:
         """Whether an instant (aware, e.g. UTC) falls inside the working hours and days, in `zone`.

@@ -114,7 +114,8 @@ class NotificationService:
         return self.service.clock().astimezone(UTC)
 
     def _zone(self, prefs: Preferences) -> ZoneInfo:
-        return ZoneInfo(prefs.timezone) if prefs.timezone else self.service.timezone
+        # Set, else the platform's last word (Slack `tz`, Teams `localTimezone`), else OPPBOT_TIMEZONE.
+        return ZoneInfo(prefs.effective_timezone(None, self.service.timezone.key))
 
     # --- chat use cases -----------------------------------------------------------------------------
     async def snooze(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from oppbot.domain.errors import DomainError
 from oppbot.domain.model import Salesperson
-from oppbot.domain.preferences import Preferences
+from oppbot.domain.preferences import PLATFORM_FIELDS, Preferences
 from oppbot.service.uow import UnitOfWork
 from oppbot.service.views import PreferencesView
 from oppbot.store.repository import Repository
@@ -21,10 +21,22 @@ class PreferencesMixin:
             person = await _person(uow.repo, actor)
             return PreferencesView(person, await uow.repo.preferences(person.code))
 
-    async def preferences_of(self, person: Salesperson) -> Preferences:
-        """What a person has set (never refused): adapters build the person's context from it."""
+    async def preferences_of(
+        self, person: Salesperson, *, platform_timezone: str | None = None, platform_locale: str | None = None
+    ) -> Preferences:
+        """What a person has set (never refused): adapters build the person's context from it.
+
+        An adapter passes what the chat platform says of the person now; when that differs from what
+        was seen before it is stored (rarely: a first request, a trip), for the scheduler's sake.
+        """
         async with self.uow() as uow:
-            return await uow.repo.preferences(person.code)
+            prefs = await uow.repo.preferences(person.code)
+        seen = prefs.as_seen(platform_timezone, platform_locale)
+        if seen != prefs:
+            async with self.uow(write=True) as uow:
+                await uow.repo.save_preferences(person.code, seen, PLATFORM_FIELDS)
+                await uow.commit()
+        return seen
 
     async def set_preferences(self, actor: Salesperson, **changes: object) -> PreferencesView:
         """Change any of timezone, locale, working_hours, working_days, reminders, digest, each as a

@@ -141,6 +141,9 @@ class SalespersonPreferenceRow(Base):
     working_days: Mapped[str | None] = mapped_column(sa.String(30))
     reminders: Mapped[bool | None]
     digest: Mapped[str | None] = mapped_column(sa.String(20))
+    # Not settings: what the person's chat platform last said (the scheduler's zone and language).
+    platform_timezone: Mapped[str | None] = mapped_column(sa.String(64))
+    platform_locale: Mapped[str | None] = mapped_column(sa.String(10))
 
 
 class ChatIdentityRow(Base):

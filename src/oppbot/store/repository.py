@@ -26,8 +26,7 @@ from oppbot.domain.model import (
     Task,
 )
 from oppbot.domain.money import round_money
-from oppbot.domain.preferences import FIELDS as PREFERENCE_FIELDS
-from oppbot.domain.preferences import Preferences
+from oppbot.domain.preferences import STORED_FIELDS, Preferences
 from oppbot.domain.search import search_key, search_words
 from oppbot.store.events import new_event_row
 from oppbot.store.orm import (
@@ -243,12 +242,12 @@ class Repository:
 
     async def _preferences(self, code: str) -> Preferences:
         p = SalespersonPreferenceRow
-        columns = [getattr(p, name) for name in PREFERENCE_FIELDS]
+        columns = [getattr(p, name) for name in STORED_FIELDS]
         # Columns, not the ORM object: always what the database holds, even after an upsert below.
         row = (await self.session.execute(sa.select(*columns).where(p.salesperson_code == code))).first()
         if row is None:
             return Preferences()
-        return Preferences.stored(dict(zip(PREFERENCE_FIELDS, row, strict=True)))
+        return Preferences.stored(dict(zip(STORED_FIELDS, row, strict=True)))
 
     async def save_preferences(self, code: str, prefs: Preferences, fields: Iterable[str]) -> None:
         """Write only `fields` of `prefs` in one statement (INSERT … ON CONFLICT DO UPDATE).

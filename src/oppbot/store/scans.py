@@ -15,8 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from oppbot.domain.enums import OpportunityStatus, TaskStatus
 from oppbot.domain.model import Salesperson
-from oppbot.domain.preferences import FIELDS as PREFERENCE_FIELDS
-from oppbot.domain.preferences import Preferences
+from oppbot.domain.preferences import STORED_FIELDS, Preferences
 from oppbot.store.orm import (
     ActivityRow,
     OpportunityRow,
@@ -139,7 +138,7 @@ async def task(session: AsyncSession, id: int) -> TodoRow | None:
 async def people(session: AsyncSession) -> dict[str, tuple[Salesperson, Preferences]]:
     """Every salesperson with what they set, in one statement (a team of hundreds, not millions)."""
     s, p = SalespersonRow, SalespersonPreferenceRow
-    columns = [getattr(p, name) for name in PREFERENCE_FIELDS]
+    columns = [getattr(p, name) for name in STORED_FIELDS]
     rows = await session.execute(
         sa.select(s.code, s.name, s.email, s.role, s.manager_code, *columns).outerjoin(
             p, p.salesperson_code == s.code
@@ -148,7 +147,7 @@ async def people(session: AsyncSession) -> dict[str, tuple[Salesperson, Preferen
     found: dict[str, tuple[Salesperson, Preferences]] = {}
     for code, name, email, role, manager, *values in rows:
         prefs = Preferences.stored(
-            {k: v for k, v in zip(PREFERENCE_FIELDS, values, strict=True) if v is not None}
+            {k: v for k, v in zip(STORED_FIELDS, values, strict=True) if v is not None}
         )
         found[code] = (Salesperson(code, name, email, role, manager), prefs)
     return found

@@ -85,8 +85,11 @@ class Identities:
         if actor is not None:
             # The person's stored time zone and locale win over Slack's (conventions).
             settings = self.runtime.settings
+            prefs = await service.preferences_of(
+                actor, platform_timezone=prof.tz, platform_locale=prof.locale
+            )
             ctx = Context.of(
-                actor, await service.preferences_of(actor), platform_locale=prof.locale, platform_tz=prof.tz,
+                actor, prefs, platform_locale=prof.locale, platform_tz=prof.tz,
                 default_locale=settings.locale, default_tz=settings.timezone,
                 resolve_mention=self.mention_resolver(client, team_id),
             )  # fmt: skip

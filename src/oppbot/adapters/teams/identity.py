@@ -99,8 +99,11 @@ class TeamsIdentities:
         ctx = None
         tz = None
         if actor is not None:
+            prefs = await service.preferences_of(
+                actor, platform_timezone=act.timezone, platform_locale=act.locale
+            )
             ctx = Context.of(
-                actor, await service.preferences_of(actor), platform_locale=act.locale,
+                actor, prefs, platform_locale=act.locale,
                 platform_tz=act.timezone, default_locale=settings.locale, default_tz=settings.timezone,
                 resolve_mention=self.mention_resolver(act),
             )  # fmt: skip
