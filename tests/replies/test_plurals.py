@@ -9,9 +9,12 @@ from string import Formatter as TemplateParser
 
 import pytest
 
-from oppbot.replies.build import card_document
+from oppbot.domain.actions import CloseInput
+from oppbot.domain.statistics import Figures
+from oppbot.replies.build import card_document, document, figure_cells
 from oppbot.replies.format import Formatter
 from oppbot.replies.i18n import EN, IT, Plural, Template, about, t
+from oppbot.replies.model import StatsReply
 from oppbot.replies.text import render_document
 from oppbot.service.digests import DigestService
 from oppbot.service.opportunities import OpportunityService
@@ -154,3 +157,41 @@ async def test_a_digest_of_one_person_with_one_open_opportunity(
     assert "1 people" not in english
     assert "1 aperta · " in italian and " · 0 ferme · " in italian and "1 persona" in italian, italian
     assert "1 aperte" not in italian and "1 persone" not in italian
+
+
+async def test_the_stats_of_one_open_one_won_one_lost_and_one_not_started(
+    service: OpportunityService, clock: Clock, seeded: People
+) -> None:
+    """Each count of the stats line agrees with its adjective (Italian's aperta/aperte, vinta/vinte …)."""
+    ah = seeded.ah
+    nos = [await chairs(service, clock, seeded) for _ in range(3)]
+    kw = {"contact": "CT000002", "description": "Lamps", "cycle": "NEW", "close": date(2027, 12, 31)}
+    await service.create(ah, value=Decimal(500), start=False, **kw)
+    await service.close(ah, nos[1], CloseInput(won=True, close_code="PRICE_W", won_amount=Decimal(900)))
+    await service.close(ah, nos[2], CloseInput(won=False, close_code="PRICE_L"))
+    doc = document(StatsReply(await service.stats(ah)))
+    english = render_document(doc, Formatter("en", "EUR"))
+    italian = render_document(doc, Formatter("it", "EUR"))
+    assert "1 open, 1 won, 1 lost, 1 not started" in english, english
+    assert "1 aperta, 1 vinta, 1 persa, 1 non avviata" in italian, italian
+    assert not any(f"1 {word}" in italian for word in ("aperte", "vinte", "perse", "non avviate")), italian
+
+
+def counts(n: int) -> Figures:
+    none = Decimal(0)
+    return Figures("x", n, n, n, n, none, none, None, None, none, None, None)
+
+
+@pytest.mark.parametrize(
+    ("locale", "n", "expected"),
+    [
+        ("en", 1, "1 open, 1 won, 1 lost, 1 not started"),
+        ("en", 2, "2 open, 2 won, 2 lost, 2 not started"),
+        ("en", 0, "0 open, 0 won, 0 lost, 0 not started"),
+        ("it", 1, "1 aperta, 1 vinta, 1 persa, 1 non avviata"),
+        ("it", 2, "2 aperte, 2 vinte, 2 perse, 2 non avviate"),
+        ("it", 0, "0 aperte, 0 vinte, 0 perse, 0 non avviate"),
+    ],
+)
+def test_the_stats_counts_agree_with_their_number(locale: str, n: int, expected: str) -> None:
+    assert Formatter(locale, "EUR").say(figure_cells(counts(n))[0]) == expected

@@ -317,9 +317,9 @@ def figure_cells(fig: Figures) -> tuple[Phrase, ...]:
     days = str(fig.avg_days_to_close) if fig.avg_days_to_close is not None else none
     return (
         (
-            f"{fig.open} ", msg("open"), f", {fig.won} ", msg("won"), f", {fig.lost} ", msg("lost"),
-            f", {fig.not_started} ", msg("not_started"),
-        ),
+            msg("open_count", count=fig.open), ", ", msg("won_count", count=fig.won), ", ",
+            msg("lost_count", count=fig.lost), ", ", msg("not_started_count", count=fig.not_started),
+        ),  # each count agrees with its own adjective (1 aperta, 2 aperte)
         (msg("pipeline"), " ", Amount(fig.pipeline_estimated_value),
          " (", msg("weighted"), " ", Amount(fig.pipeline_calcd_value), ")"),
         (msg("avg_estimated_value"), " ", Amount(fig.avg_estimated_value),
