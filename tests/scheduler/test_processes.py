@@ -10,13 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
-import subprocess
-import sys
-import uuid
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -27,8 +23,8 @@ from oppbot.service.opportunities import OpportunityService
 from oppbot.service.setup import load_setup
 from oppbot.store.engine import make_engine, make_sessionmaker, upgrade_database
 from oppbot.store.orm import NotificationRow
-from tests.dbfixtures import PG_HOST, PG_PORT, PG_USER, _pg_connect
 from tests.fakes.slack_api import FakeSlack
+from tests.serve.cluster import Server, throwaway_database
 
 STALLED_PER_REP = 30
 REPS = {"R1": "U0REP1", "R2": "U0REP2", "R3": "U0REP3"}
@@ -99,29 +95,13 @@ async def expire_leases(url: str) -> None:
         await engine.dispose()
 
 
-def scheduler(url: str, fake: FakeSlack, workdir: Path) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OPPBOT_")}
-    env |= {
-        "OPPBOT_DATABASE_URL": url,
-        "OPPBOT_SLACK_SIGNING_SECRET": "processes",
-        "OPPBOT_SLACK_BOT_TOKEN": "xoxb-processes",
-        "OPPBOT_SLACK_API_URL": fake.base_url,
-        "OPPBOT_REMIND_EVERY": "3D",
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "oppbot", "scheduler", "--once"],
-        env=env,
-        cwd=workdir,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-
-
-async def finished(proc: subprocess.Popen[bytes]) -> tuple[int, int]:
-    """(reminders, digests) as the process printed them."""
-    out, err = await asyncio.to_thread(proc.communicate, timeout=TIMEOUT)
-    assert proc.returncode == 0, err.decode()[-3000:]
-    line = out.decode().strip().splitlines()[-1]
+async def finished(process: Server) -> tuple[int, int]:
+    """(reminders, digests) as the `--once` process printed them."""
+    assert await asyncio.to_thread(process.wait, TIMEOUT) == 0, process.tail()
+    # stdout and stderr share the log: the counts are the one line that is not a log record
+    printed = [line for line in process.output().splitlines() if line.startswith("reminders sent")]
+    assert len(printed) == 1, process.tail()
+    line = printed[0]
     words = line.replace(",", "").split()
     assert words[:2] == ["reminders", "sent"] and words[3:5] == ["digests", "sent"], line
     return int(words[2]), int(words[5])
@@ -142,17 +122,8 @@ def posted_texts(fake: FakeSlack) -> Counter[str]:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path}/oppbot.db"
-        return
-    admin = await _pg_connect()
-    name = f"scheduler_{uuid.uuid4().hex[:12]}"
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        yield f"postgresql+asyncpg://{PG_USER}@{PG_HOST}:{PG_PORT}/{name}"
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+    async with throwaway_database(request.param, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture
@@ -163,11 +134,36 @@ async def fake() -> AsyncIterator[FakeSlack]:
         yield slack
 
 
+@pytest.fixture
+def scheduler(fake: FakeSlack, tmp_path: Path) -> Iterator[Callable[..., Server]]:
+    """`scheduler(url)` starts an `oppbot scheduler --once` writing to `fake` (`once=False`: the
+    long-running one); none is left running after the test."""
+    started: list[Server] = []
+
+    def start(url: str, *, once: bool = True) -> Server:
+        process = Server(
+            url,
+            fake.base_url,
+            tmp_path,
+            args=["--once"] if once else [],
+            env={"OPPBOT_REMIND_EVERY": "3D"},
+            name=f"scheduler-{len(started)}",
+            command="scheduler",
+        )
+        process.start()
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        process.kill()
+
+
 async def test_two_schedulers_send_every_reminder_and_digest_once(
-    database_url: str, fake: FakeSlack, tmp_path: Path
+    database_url: str, fake: FakeSlack, scheduler: Callable[..., Server]
 ) -> None:
     await prepare(database_url)
-    first, second = scheduler(database_url, fake, tmp_path), scheduler(database_url, fake, tmp_path)
+    first, second = scheduler(database_url), scheduler(database_url)
     (r1, d1), (r2, d2) = await asyncio.gather(finished(first), finished(second))
     assert r1 + r2 == STALLED_PER_REP * len(REPS)
     assert d1 + d2 == len(MANAGERS)
@@ -176,36 +172,35 @@ async def test_two_schedulers_send_every_reminder_and_digest_once(
     assert max(posted_texts(fake).values()) == 1  # every reminder names its own opportunity: no repeats
     assert await rows(database_url) == Counter({("reminder", "sent"): 90, ("digest", "sent"): 2})
     # Again: nothing is due twice
-    again = scheduler(database_url, fake, tmp_path)
+    again = scheduler(database_url)
     assert await finished(again) == (0, 0)
 
 
 async def test_a_sender_killed_between_claim_and_send_sends_once_after_the_lease(
-    database_url: str, fake: FakeSlack, tmp_path: Path
+    database_url: str, fake: FakeSlack, scheduler: Callable[..., Server]
 ) -> None:
     await prepare(database_url)
     fake.hold("conversations.open")  # the first send waits here: claims are taken, nothing sent
-    victim = scheduler(database_url, fake, tmp_path)
+    victim = scheduler(database_url)
     for _ in range(TIMEOUT * 10):
         if fake.held["conversations.open"]:
             break
         await asyncio.sleep(0.1)
     else:
         victim.kill()
-        raise AssertionError(victim.communicate()[1].decode()[-3000:])
-    victim.send_signal(signal.SIGKILL)
-    await asyncio.to_thread(victim.wait, TIMEOUT)
+        raise AssertionError(victim.tail())
+    await asyncio.to_thread(victim.stop, signal.SIGKILL, TIMEOUT)
     fake.release("conversations.open")
     claimed = await rows(database_url)
     assert claimed[("reminder", "sending")] + claimed[("digest", "sending")] > 0
     assert dms(fake) == Counter()
     # Another process while the lease holds: the claimed rows are not its to send
-    during = scheduler(database_url, fake, tmp_path)
+    during = scheduler(database_url)
     reminders, digests = await finished(during)
     held = claimed[("reminder", "sending")] + claimed[("digest", "sending")]
     assert reminders + digests == STALLED_PER_REP * len(REPS) + len(MANAGERS) - held
     await expire_leases(database_url)
-    after = scheduler(database_url, fake, tmp_path)
+    after = scheduler(database_url)
     reminders2, digests2 = await finished(after)
     assert reminders2 + digests2 == held
     assert sorted(dms(fake).values()) == [1, 1] + [STALLED_PER_REP] * len(REPS)
@@ -213,31 +208,16 @@ async def test_a_sender_killed_between_claim_and_send_sends_once_after_the_lease
 
 
 async def test_the_scheduler_alone_sends_and_stops_cleanly_on_sigterm(
-    fake: FakeSlack, tmp_path: Path
+    fake: FakeSlack, tmp_path: Path, scheduler: Callable[..., Server]
 ) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path}/oppbot.db"
     await prepare(url)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OPPBOT_")}
-    env |= {
-        "OPPBOT_DATABASE_URL": url,
-        "OPPBOT_SLACK_BOT_TOKEN": "xoxb-processes",
-        "OPPBOT_SLACK_SIGNING_SECRET": "processes",
-        "OPPBOT_SLACK_API_URL": fake.base_url,
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "oppbot", "scheduler"], env=env, cwd=tmp_path, stderr=subprocess.PIPE
-    )
-    try:
-        expected = STALLED_PER_REP * len(REPS) + len(MANAGERS)
-        for _ in range(TIMEOUT * 10):  # the pass at start-up sends everything due
-            if sum(dms(fake).values()) >= expected:
-                break
-            await asyncio.sleep(0.1)
-        assert sum(dms(fake).values()) == expected
-        proc.send_signal(signal.SIGTERM)
-        await asyncio.to_thread(proc.wait, TIMEOUT)
-        assert proc.returncode == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
+    process = scheduler(url, once=False)
+    expected = STALLED_PER_REP * len(REPS) + len(MANAGERS)
+    for _ in range(TIMEOUT * 10):  # the pass at start-up sends everything due
+        if sum(dms(fake).values()) >= expected:
+            break
+        await asyncio.sleep(0.1)
+    assert sum(dms(fake).values()) == expected
+    assert await asyncio.to_thread(process.stop, signal.SIGTERM, TIMEOUT) == 0, process.tail()
     assert await rows(url) == Counter({("reminder", "sent"): 90, ("digest", "sent"): 2})

@@ -194,11 +194,20 @@ class Server:
     def events_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/slack/events"
 
-    def stop(self, sig: signal.Signals = signal.SIGTERM) -> int:
+    def stop(self, sig: signal.Signals = signal.SIGTERM, timeout: float = 90) -> int:
         assert self.proc is not None
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
-        return self.proc.wait(timeout=90)
+        return self.wait(timeout)
+
+    def wait(self, timeout: float = 90) -> int:
+        """The exit status once the process ends (by itself, as `scheduler --once` does, or stopped)."""
+        assert self.proc is not None
+        return self.proc.wait(timeout=timeout)
+
+    def output(self) -> str:
+        """Everything the current run wrote (stdout and stderr), e.g. what `scheduler --once` printed."""
+        return self.logs[-1].read_text(errors="replace")
 
     def kill(self) -> None:
         """However the test ends, no server is left running."""
