@@ -26,12 +26,19 @@ from typing import Any
 import sqlalchemy as sa
 
 from bench import demo_data as demo
-from bench.common import FigureResult, Row, median, pg_url
-from bench.scale import AS_OF, STALL_DEFAULT, StatementCounter, _pg, _reference_data, pg_available
+from bench.common import FigureResult, Row, median
+from bench.scale import (
+    AS_OF,
+    STALL_DEFAULT,
+    StatementCounter,
+    _reference_data,
+    generated_schema,
+    pg_available,
+)
 from oppbot.domain.stall import stalled_before
 from oppbot.service.notifications import BATCH, NotificationService
 from oppbot.service.opportunities import OpportunityService
-from oppbot.store.engine import make_engine, make_sessionmaker, upgrade_database
+from oppbot.store.engine import make_sessionmaker
 
 TITLE = "Reminder pass (PostgreSQL)"
 DEFAULT_SIZE = 1_000_000
@@ -117,24 +124,16 @@ async def run(
     n = size or (SMOKE_SIZE if smoke else DEFAULT_SIZE)
     reps = 1 if smoke else 3
     schema = f"bench_rem_{n}"
-    admin = await _pg()
-    try:
-        await admin.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        await admin.execute(f'CREATE SCHEMA "{schema}"')
-    finally:
-        await admin.close()
-    engine = make_engine(pg_url(), connect_args={"server_settings": {"search_path": schema}})
     details: dict[str, Any] = {"size": n, "as_of": AS_OF.isoformat(), "page": BATCH}
-    try:
-        await upgrade_database(engine)
-        conn = await _pg(schema)
-        try:
-            log(f"  figure 4: generating {n:,} opportunities in schema {schema} ...")
-            start = time.perf_counter()
-            stalled = await generate(conn, n)
-            details["generation_s"] = round(time.perf_counter() - start, 1)
-        finally:
-            await conn.close()
+
+    async def fill(conn: Any) -> int:
+        log(f"  figure 4: generating {n:,} opportunities in schema {schema} ...")
+        start = time.perf_counter()
+        stalled = await generate(conn, n)
+        details["generation_s"] = round(time.perf_counter() - start, 1)
+        return stalled
+
+    async with generated_schema(schema, fill) as (engine, stalled):
         details["stalled"] = stalled
         now = datetime.combine(AS_OF, dtime(12, 0), tzinfo=UTC)
         service = OpportunityService(
@@ -187,13 +186,6 @@ async def run(
             "peak_rss_mb": [round(p, 1) for p in peaks],
             "peak_rss_reset": reset,
         }
-    finally:
-        await engine.dispose()
-        admin = await _pg()
-        try:
-            await admin.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        finally:
-            await admin.close()
     case = f"{n:,} / {stalled:,} stalled"
     time_row = Row(
         "4", case, "reminder pass time", "s", median(ours), median(base), f"≤ {RATIO_TARGET:g}× baseline"

@@ -9,12 +9,14 @@ compared, and the SQL statements each service call issues are counted.
 
 from __future__ import annotations
 
+import functools
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from datetime import time as dtime
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg  # type: ignore[import-untyped]
 import sqlalchemy as sa
@@ -47,6 +49,8 @@ STALL_1M_TARGET_S = 3.0
 DEFAULT_SIZES = (10_000, 100_000, 1_000_000)
 SMOKE_SIZES = (1_000, 3_000)
 
+T = TypeVar("T")
+
 
 # --- data generation ---------------------------------------------------------------------------------------
 async def _pg(schema: str | None = None) -> asyncpg.Connection:
@@ -64,6 +68,37 @@ async def pg_available() -> str | None:
         return f"PostgreSQL at {PG_HOST}:{PG_PORT}/{PG_DATABASE} is unreachable: {exc!r}"
     await conn.close()
     return None
+
+
+@asynccontextmanager
+async def generated_schema(
+    schema: str, fill: Callable[[asyncpg.Connection], Awaitable[T]]
+) -> AsyncIterator[tuple[AsyncEngine, T]]:
+    """A fresh schema brought to the current one by oppbot's own Alembic migrations, then filled by
+    `fill` on a connection of its own (closed before measuring); an engine on the schema and what
+    `fill` returned. The schema is dropped on exit."""
+    admin = await _pg()
+    try:
+        await admin.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        await admin.execute(f'CREATE SCHEMA "{schema}"')
+    finally:
+        await admin.close()
+    engine = make_engine(pg_url(), connect_args={"server_settings": {"search_path": schema}})
+    try:
+        await upgrade_database(engine)
+        conn = await _pg(schema)
+        try:
+            filled = await fill(conn)
+        finally:
+            await conn.close()
+        yield engine, filled
+    finally:
+        await engine.dispose()
+        admin = await _pg()
+        try:
+            await admin.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        finally:
+            await admin.close()
 
 
 async def _reference_data(conn: asyncpg.Connection, contacts: int) -> None:
@@ -279,6 +314,24 @@ async def generate(conn: asyncpg.Connection, n: int) -> dict[str, float]:
     return steps
 
 
+async def _generate_counted(
+    conn: asyncpg.Connection, n: int, schema: str, log: Callable[[str], None]
+) -> tuple[dict[str, float], Any]:
+    """`generate`, then what it made: the seconds each step took and the row counts."""
+    log(f"  figure 2: generating {n:,} opportunities in schema {schema} ...")
+    steps = await generate(conn, n)
+    counts = await conn.fetchrow(
+        """SELECT (SELECT count(*) FROM opportunity) AS opportunities,
+                  (SELECT count(*) FROM opportunity_entry) AS entries,
+                  (SELECT count(*) FROM opportunity WHERE status = 'in_progress') AS in_progress,
+                  (SELECT count(*) FROM opportunity WHERE status <> 'not_started') AS started,
+                  (SELECT count(*) FROM opportunity_entry WHERE active) AS active_entries,
+                  (SELECT pg_total_relation_size('opportunity')
+                          + pg_total_relation_size('opportunity_entry')) AS bytes"""
+    )
+    return steps, counts
+
+
 # --- measuring ----------------------------------------------------------------------------------------------
 class StatementCounter:
     """Counts the SQL statements an engine sends (SQLAlchemy's before_cursor_execute)."""
@@ -455,30 +508,8 @@ async def run(sizes: list[int], *, smoke: bool = False, log: Callable[[str], Non
     details: dict[str, Any] = {"as_of": AS_OF.isoformat(), "stall_default": STALL_DEFAULT, "sizes": {}}
     for n in sizes:
         schema = f"bench_{n}"
-        admin = await _pg()
-        try:
-            await admin.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-            await admin.execute(f'CREATE SCHEMA "{schema}"')
-        finally:
-            await admin.close()
-        engine = make_engine(pg_url(), connect_args={"server_settings": {"search_path": schema}})
-        try:
-            await upgrade_database(engine)
-            conn = await _pg(schema)
-            try:
-                log(f"  figure 2: generating {n:,} opportunities in schema {schema} ...")
-                steps = await generate(conn, n)
-                counts = await conn.fetchrow(
-                    """SELECT (SELECT count(*) FROM opportunity) AS opportunities,
-                              (SELECT count(*) FROM opportunity_entry) AS entries,
-                              (SELECT count(*) FROM opportunity WHERE status = 'in_progress') AS in_progress,
-                              (SELECT count(*) FROM opportunity WHERE status <> 'not_started') AS started,
-                              (SELECT count(*) FROM opportunity_entry WHERE active) AS active_entries,
-                              (SELECT pg_total_relation_size('opportunity')
-                                      + pg_total_relation_size('opportunity_entry')) AS bytes"""
-                )
-            finally:
-                await conn.close()
+        fill = functools.partial(_generate_counted, n=n, schema=schema, log=log)
+        async with generated_schema(schema, fill) as (engine, (steps, counts)):
             if counts["started"] != counts["active_entries"]:
                 raise RuntimeError(f"generated ledger is inconsistent: {dict(counts)}")
             log(
@@ -494,13 +525,6 @@ async def run(sizes: list[int], *, smoke: bool = False, log: Callable[[str], Non
                 "table_mb": round(counts["bytes"] / 2**20, 1),
                 "ops": {k: m.to_json() for k, m in per_size[n].items()},
             }
-        finally:
-            await engine.dispose()
-            admin = await _pg()
-            try:
-                await admin.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-            finally:
-                await admin.close()
     result.details = details
     result.rows = _rows(sizes, per_size)
     return result
