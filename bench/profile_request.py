@@ -85,8 +85,10 @@ async def _run(url: str, n: int, profile: Path | None) -> dict[str, float]:
         call = (await fake.wait_for("response_url", before + 1))[before]
         if kind == "button":
             body = json.dumps(call.params)
-            found = re.search(re.escape(entry[0]) + r":(\d+)\"", body)
-            assert found, body[:500]
+            # The Next button's value (as bench.http_load reads it): an old version would make every
+            # later click "changed meanwhile", profiling the error path instead of the move.
+            found = re.search(r'"value": ?"' + re.escape(entry[0]) + r":(\d+)", body)
+            assert found and "changed meanwhile" not in body, body[:500]
             entry[1] = int(found.group(1))
             entry[2] -= 1
             if entry[2] == 0:
@@ -126,7 +128,7 @@ async def _run(url: str, n: int, profile: Path | None) -> dict[str, float]:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--db", help="database URL (default: a temp SQLite file)")
+    parser.add_argument("--db", help="an empty database's URL (default: a temp SQLite file)")
     parser.add_argument("--n", type=int, default=300)
     parser.add_argument("--profile", type=Path)
     parser.add_argument("--top", type=int, default=0, help="print the top N cumulative entries")

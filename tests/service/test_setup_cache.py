@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from oppbot.domain.enums import ActionType
 from oppbot.domain.model import Salesperson
 from oppbot.service.opportunities import OpportunityService
 from oppbot.service.setup import load_demo, load_setup
@@ -185,3 +186,18 @@ async def test_the_cache_does_not_grow_without_bound(
     assert len(first.setup_cache._values) <= 5
     ah = await first.identify("slack", TEAM, "U0DEMO1")
     assert ah is not None and ah.code == "AH"
+
+
+async def test_a_move_reads_each_row_it_changes_once(db_target: DbTarget) -> None:
+    """The opportunity and its active entry are read once and written from what was read (no re-SELECT
+    when the ORM saves them: the unit of work keeps those rows alive)."""
+    engine, first, _second = await _replicas(db_target)
+    admin = await _admin(first)
+    await first.cycles()  # the set-up in the cache: what remains is the move's own work
+    with counting(engine) as seen:
+        result = await first.move(admin, "OP000001", ActionType.NEXT)
+    assert result.entry is not None
+    reads = [" ".join(s.split()) for s in seen if s.lstrip().upper().startswith("SELECT")]
+    assert sum(s.startswith("SELECT opportunity.no") for s in reads) == 1, reads
+    assert sum(s.startswith("SELECT opportunity_entry.entry_no") for s in reads) == 1, reads
+    assert any(s.lstrip().upper().startswith("UPDATE OPPORTUNITY ") for s in seen), seen

@@ -144,6 +144,10 @@ class Repository:
         self.stats = StatisticsQueries(session)
         # Set-up reads go through the process's cache; set-up writes bump the version (setup_cache).
         self.setup = SetupView(session, setup)
+        # Rows read to be changed in this unit of work. The session's identity map holds rows weakly and
+        # the domain objects copied from them don't keep them alive, so without this a save re-SELECTs
+        # the row it has just read (two statements of every move).
+        self._held: list[Base] = []
 
     async def _cached(self, key: tuple[Any, ...], load: Callable[[], Awaitable[T]]) -> T:
         value = await self.setup.get(key)
@@ -413,7 +417,11 @@ class Repository:
             # PostgreSQL: concurrent writers queue here instead of failing late (SQLite ignores it).
             query = query.with_for_update()
         row = await self.session.scalar(query)
-        return self._opportunity(row) if row else None
+        if row is None:
+            return None
+        if for_update:
+            self._held.append(row)
+        return self._opportunity(row)
 
     def _opportunity(self, row: OpportunityRow) -> Opportunity:
         opp = _to_domain(row, Opportunity)
@@ -441,7 +449,10 @@ class Repository:
                 OpportunityEntryRow.opportunity_no == no, OpportunityEntryRow.active.is_(True)
             )
         )
-        return self._entry(row) if row else None
+        if row is None:
+            return None
+        self._held.append(row)  # a move supersedes it (one row per call: reads don't pile up)
+        return self._entry(row)
 
     async def entries(
         self, no: str, *, newest_first: bool = True, limit: int | None = None
