@@ -111,6 +111,7 @@ async def _run(url: str, n: int, profile: Path | None) -> dict[str, float]:
             trace.clear()
             await one(kind)
             if os.environ.get("PROFILE_TRACE"):
+                await asyncio.sleep(0.5)  # the after-commit work (change events) too
                 print(kind_name, *trace, sep="\n  ")
             if prof:
                 prof.disable()

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from oppbot.domain.enums import ActionType
+from oppbot.domain.feeds import Where
 from oppbot.domain.model import Salesperson
+from oppbot.service.feeds import FeedService
 from oppbot.service.opportunities import OpportunityService
 from oppbot.service.setup import load_demo, load_setup
 from oppbot.store.engine import make_sessionmaker, upgrade_database
@@ -201,3 +204,25 @@ async def test_a_move_reads_each_row_it_changes_once(db_target: DbTarget) -> Non
     assert sum(s.startswith("SELECT opportunity.no") for s in reads) == 1, reads
     assert sum(s.startswith("SELECT opportunity_entry.entry_no") for s in reads) == 1, reads
     assert any(s.lstrip().upper().startswith("UPDATE OPPORTUNITY ") for s in seen), seen
+
+
+async def test_feeds_are_set_up_a_change_nobody_follows_builds_no_card(db_target: DbTarget) -> None:
+    engine, first, second = await _replicas(db_target)
+    at = datetime.now(UTC)
+    feeds = FeedService(first)
+    await feeds.audience("OP000001", at)  # the feeds (none) now in the cache
+    with counting(engine) as seen:
+        assert await feeds.audience("OP000001", at) is None
+    reads = [s for s in seen if s.lstrip().upper().startswith("SELECT")]
+    assert len(reads) == 1 and "setup_version" in reads[0], seen  # no feed query, no card built
+
+    # A feed turned on through the other replica is seen on the next change here.
+    jo = await second.salesperson("JO")
+    assert jo is not None
+    await FeedService(second).turn_on(
+        jo, Where("slack", TEAM, "C0SALES"), scope="team", cycle=None, owner=None, locale="en"
+    )
+    found = await feeds.audience("OP000001", datetime.now(UTC))
+    assert found is not None
+    view, rules = found
+    assert view.no == "OP000001" and [r.where.channel for r in rules] == ["C0SALES"]

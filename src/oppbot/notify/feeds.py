@@ -35,10 +35,13 @@ class ChannelFeeds:
         if not self._posters:
             return
         try:
-            view, rules = await self.feeds.audience(event.no, event.at)
+            audience = await self.feeds.audience(event.no, event.at)
         except DomainError as exc:
             log.info("no feed for %s: %s", event.no, exc.code)
             return
+        if audience is None:
+            return
+        view, rules = audience
         rules = [r for r in rules if r.where.platform in self._posters]
         if not rules:
             return

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from oppbot.domain.enums import Role
 from oppbot.domain.errors import DomainError
-from oppbot.domain.feeds import FeedRule, Where
+from oppbot.domain.feeds import FeedRule, Where, feeds_for
 from oppbot.domain.model import Salesperson
 from oppbot.service.auth import ReadScope
 from oppbot.service.opportunities import OpportunityService
@@ -65,13 +65,17 @@ class FeedService:
             await uow.commit()
         return removed
 
-    async def audience(self, no: str, at: datetime) -> tuple[OpportunityView, list[FeedRule]]:
-        """The opportunity as a channel sees it, and the channels that followed it at `at`."""
+    async def audience(self, no: str, at: datetime) -> tuple[OpportunityView, list[FeedRule]] | None:
+        """The opportunity as a channel sees it and the channels that followed it at `at`; None when
+        none did (most changes: the card is then not even built)."""
+        async with self.service.uow() as uow:
+            followed = await Feeds(uow.repo).turned_on_before(at)
+        if not followed:
+            return None
         view = await self.service.shared_card(no)
         manager = view.owner.manager_code if view.owner else None
-        async with self.service.uow() as uow:
-            rules = await Feeds(uow.repo).matching(view.cycle.code, view.opp.salesperson_code, manager, at)
-        return view, rules
+        rules = feeds_for(followed, view.cycle.code, view.opp.salesperson_code, manager)
+        return (view, rules) if rules else None
 
 
 def _require_feed_rights(actor: Salesperson) -> None:

@@ -20,6 +20,7 @@ class Feeds:
     """The feed table, inside a unit of work's session (the service owns the transaction)."""
 
     def __init__(self, repo: Repository) -> None:
+        self.repo = repo
         self.session = repo.session
 
     def _at(self, where: Where) -> sa.ColumnElement[bool]:
@@ -31,6 +32,7 @@ class Feeds:
 
     async def add(self, rule: FeedRule, created_by: str) -> bool:
         """False when the channel already had exactly this feed."""
+        await self.repo.setup.bump()  # feeds are cached with the set-up (turned_on_before)
         insert = postgresql.insert if self.session.get_bind().dialect.name == "postgresql" else sqlite.insert
         w = rule.where
         result = await self.session.execute(
@@ -50,6 +52,7 @@ class Feeds:
         return bool(getattr(result, "rowcount", 0))
 
     async def remove_all(self, where: Where) -> int:
+        await self.repo.setup.bump()
         result = await self.session.execute(sa.delete(FeedRow).where(self._at(where)))
         return int(getattr(result, "rowcount", 0) or 0)
 
@@ -57,25 +60,17 @@ class Feeds:
         rows = await self.session.scalars(sa.select(FeedRow).where(self._at(where)).order_by(FeedRow.id))
         return [_rule(r) for r in rows]
 
-    async def matching(self, cycle: str, owner: str, manager: str | None, at: datetime) -> list[FeedRule]:
-        """Every feed a change at `at` of an opportunity of `cycle` owned by `owner` (reporting to
-        `manager`) belongs in: feeds turned on before the change, each channel once (a channel with
-        two matching feeds gets the change once)."""
-        team = [owner] + ([manager] if manager else [])
-        rows = await self.session.scalars(
-            sa.select(FeedRow)
-            .where(
-                FeedRow.created_at <= at,
-                sa.or_(
-                    FeedRow.kind == "all",
-                    sa.and_(FeedRow.kind == "cycle", FeedRow.value == cycle),
-                    sa.and_(FeedRow.kind == "owner", FeedRow.value == owner),
-                    sa.and_(FeedRow.kind == "team", FeedRow.value.in_(team)),
-                ),
-            )
-            .order_by(FeedRow.id)
-        )
-        seen: dict[Where, FeedRule] = {}
-        for row in rows:
-            seen.setdefault(_rule(row).where, _rule(row))
-        return list(seen.values())
+    async def turned_on_before(self, at: datetime) -> list[FeedRule]:
+        """Every feed turned on before `at`, oldest first. Feeds are few and rarely change: they are
+        cached with the set-up, so a change in a workspace without feeds costs no query and no card."""
+        feeds = await self.repo._cached(("feeds",), self._every_feed)
+        return [rule for rule, since in feeds if since <= at]
+
+    async def _every_feed(self) -> tuple[tuple[FeedRule, datetime], ...]:
+        rows = await self.session.scalars(sa.select(FeedRow).order_by(FeedRow.id))
+        return tuple((_rule(r), _aware(r.created_at)) for r in rows)
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite gives back the UTC instant without its zone."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
