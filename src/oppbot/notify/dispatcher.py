@@ -63,6 +63,7 @@ class Dispatcher:
     async def run(self) -> None:
         failures = 0
         while not self._stopping:
+            self._wake.clear()  # a change committed from here on wakes the wait below at once
             try:
                 delivered = await self.run_once()
                 failures = 0
@@ -71,9 +72,9 @@ class Dispatcher:
                 if failures == 1:
                     log.warning("change events cannot be claimed (%r); retrying", exc)
                 delivered = 0
-            if delivered or self._stopping:
-                continue
-            self._wake.clear()
+            if delivered >= BATCH or self._stopping:
+                continue  # a full batch: more may be waiting
+            # A partial batch took all there was when it was claimed: look again when woken or polled.
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(min(self.poll * 2**failures, MAX_BACKOFF)):
                     await self._wake.wait()
