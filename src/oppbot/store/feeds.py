@@ -63,7 +63,7 @@ class Feeds:
     async def turned_on_before(self, at: datetime) -> list[FeedRule]:
         """Every feed turned on before `at`, oldest first. Feeds are few and rarely change: they are
         cached with the set-up, so a change in a workspace without feeds costs no query and no card."""
-        feeds = await self.repo._cached(("feeds",), self._every_feed)
+        feeds = await self.repo.cached(("feeds",), self._every_feed)
         return [rule for rule, since in feeds if since <= at]
 
     async def _every_feed(self) -> tuple[tuple[FeedRule, datetime], ...]:

@@ -149,7 +149,8 @@ class Repository:
         # the row it has just read (two statements of every move).
         self._held: list[Base] = []
 
-    async def _cached(self, key: tuple[Any, ...], load: Callable[[], Awaitable[T]]) -> T:
+    async def cached(self, key: tuple[Any, ...], load: Callable[[], Awaitable[T]]) -> T:
+        """A set-up read through the process's cache (`load` only when the cache can't answer)."""
         value = await self.setup.get(key)
         if value is not MISSING:
             return cast(T, value)
@@ -162,21 +163,21 @@ class Repository:
 
     # --- salespeople and identities -------------------------------------------------------------
     async def salesperson(self, code: str) -> Salesperson | None:
-        return await self._cached(("salesperson", code.upper()), lambda: self._salesperson(code))
+        return await self.cached(("salesperson", code.upper()), lambda: self._salesperson(code))
 
     async def _salesperson(self, code: str) -> Salesperson | None:
         row = await self.session.get(SalespersonRow, code.upper())
         return _to_domain(row, Salesperson) if row else None
 
     async def salespeople(self) -> list[Salesperson]:
-        return await self._cached(("salespeople",), self._salespeople)
+        return await self.cached(("salespeople",), self._salespeople)
 
     async def _salespeople(self) -> list[Salesperson]:
         rows = await self.session.scalars(sa.select(SalespersonRow).order_by(SalespersonRow.code))
         return [_to_domain(r, Salesperson) for r in rows]
 
     async def salesperson_by_identity(self, platform: str, team_id: str, user_id: str) -> Salesperson | None:
-        return await self._cached(
+        return await self.cached(
             ("identity", platform, team_id, user_id),
             lambda: self._salesperson_by_identity(platform, team_id, user_id),
         )
@@ -242,7 +243,7 @@ class Repository:
     # --- people's chat preferences ----------------------------------------------------------------
     async def preferences(self, code: str) -> Preferences:
         """What the person has set (no row: nothing, every default applies)."""
-        return await self._cached(("preferences", code), lambda: self._preferences(code))
+        return await self.cached(("preferences", code), lambda: self._preferences(code))
 
     async def _preferences(self, code: str) -> Preferences:
         p = SalespersonPreferenceRow
@@ -276,7 +277,7 @@ class Repository:
 
     # --- cycles, codes, activities, contacts --------------------------------------------------------
     async def cycle(self, code: str) -> SalesCycle | None:
-        return await self._cached(("cycle", code.upper()), lambda: self._cycle(code))
+        return await self.cached(("cycle", code.upper()), lambda: self._cycle(code))
 
     async def _cycle(self, code: str) -> SalesCycle | None:
         row = await self.session.get(SalesCycleRow, code.upper())
@@ -290,7 +291,7 @@ class Repository:
         return _to_domain(row, SalesCycle, stages=[_to_domain(s, SalesCycleStage) for s in stages])
 
     async def cycles(self) -> list[SalesCycle]:
-        return await self._cached(("cycles",), self._cycles)
+        return await self.cached(("cycles",), self._cycles)
 
     async def _cycles(self) -> list[SalesCycle]:
         rows = (await self.session.scalars(sa.select(SalesCycleRow).order_by(SalesCycleRow.code))).all()
@@ -339,7 +340,7 @@ class Repository:
         return refused
 
     async def close_codes(self) -> dict[str, CloseOpportunityCode]:
-        return await self._cached(("close_codes",), self._close_codes)
+        return await self.cached(("close_codes",), self._close_codes)
 
     async def _close_codes(self) -> dict[str, CloseOpportunityCode]:
         rows = await self.session.scalars(
@@ -356,7 +357,7 @@ class Repository:
         await self.session.merge(_new_row(ActivityRow, activity))
 
     async def activities(self) -> dict[str, Activity]:
-        return await self._cached(("activities",), self._activities)
+        return await self.cached(("activities",), self._activities)
 
     async def _activities(self) -> dict[str, Activity]:
         rows = await self.session.scalars(sa.select(ActivityRow))
