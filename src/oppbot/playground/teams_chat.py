@@ -22,6 +22,7 @@ from typing import Any
 
 import aiohttp
 
+from oppbot.playground.longpoll import LongPolled
 from oppbot.playground.teams_standin import ADAPTIVE_CARD, FakeConnector, KeyServer, Sent, TokenSigner
 from oppbot.playground.workspace import DEMO_PEOPLE, PEOPLE, Person, PlaygroundInputError
 
@@ -73,7 +74,7 @@ class ChatEntry:
 
 
 @dataclass
-class TeamsChat:
+class TeamsChat(LongPolled):
     connector: FakeConnector
     keys: KeyServer
     signer: TokenSigner
@@ -137,25 +138,7 @@ class TeamsChat:
             del self.entries[old.id]
         return entry
 
-    def _bump(self) -> None:
-        self.rev += 1
-        self._changed.set()
-        self._changed = asyncio.Event()
-
-    def release(self) -> None:
-        """The server is stopping: answer every waiting long poll now."""
-        self.closing = True
-        self._bump()
-
     # ------------------------------------------------------------------ what the page reads
-
-    async def wait(self, after: int, timeout: float) -> None:
-        if self.rev > after or self.closing:
-            return
-        try:
-            await asyncio.wait_for(self._changed.wait(), timeout)
-        except TimeoutError:
-            return
 
     def state(self, user_id: str) -> dict[str, Any]:
         person = self.person(user_id)

@@ -76,14 +76,21 @@ def _dict(body: dict[str, Any], key: str) -> dict[str, Any]:
     return value
 
 
-def _poll_query(request: web.Request) -> tuple[str, int]:
-    """The long polls' `user` and `after`: an `after` that is not a number asks for the state at once."""
-    user = request.query.get("user", "")
-    try:
-        after = int(request.query.get("after", "-1"))
-    except ValueError:
-        after = -1
-    return user, after
+def _long_poll(pane: Workspace | TeamsChat) -> Handler:
+    """A pane's state for the page, once it changed after the page's revision `after` (or at the poll's
+    end); an `after` that is not a number asks for it at once. An unknown `user` is refused first."""
+
+    async def state(request: web.Request) -> web.StreamResponse:
+        user = request.query.get("user", "")
+        try:
+            after = int(request.query.get("after", "-1"))
+        except ValueError:
+            after = -1
+        pane.person(user)
+        await pane.wait(after, LONG_POLL)
+        return web.json_response(pane.state(user))
+
+    return state
 
 
 def add_routes(app: web.Application, workspace: Workspace, teams: TeamsChat | None = None) -> None:
@@ -98,12 +105,6 @@ def add_routes(app: web.Application, workspace: Workspace, teams: TeamsChat | No
 
     async def index(request: web.Request) -> web.StreamResponse:
         return web.FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
-
-    async def state(request: web.Request) -> web.StreamResponse:
-        user, after = _poll_query(request)
-        workspace.person(user)
-        await workspace.wait(after, LONG_POLL)
-        return web.json_response(workspace.state(user))
 
     async def say(request: web.Request) -> web.StreamResponse:
         body = await _body(request)
@@ -150,7 +151,7 @@ def add_routes(app: web.Application, workspace: Workspace, teams: TeamsChat | No
         return web.json_response(await workspace.open_home(_str(body, "user")))
 
     app.router.add_get("/", _local_only(index))
-    app.router.add_get(f"{API}/state", _local_only(state))
+    app.router.add_get(f"{API}/state", _local_only(_long_poll(workspace)))
     app.router.add_post(f"{API}/say", _local_only(say))
     app.router.add_post(f"{API}/action", _local_only(action))
     app.router.add_post(f"{API}/submit", _local_only(submit))
@@ -183,12 +184,6 @@ async def scan(request: web.Request) -> web.StreamResponse:
 
 
 def add_teams_routes(app: web.Application, teams: TeamsChat) -> None:
-    async def state(request: web.Request) -> web.StreamResponse:
-        user, after = _poll_query(request)
-        teams.person(user)
-        await teams.wait(after, LONG_POLL)
-        return web.json_response(teams.state(user))
-
     async def say(request: web.Request) -> web.StreamResponse:
         body = await _body(request)
         return web.json_response(await teams.say(_str(body, "user"), _str(body, "text")))
@@ -201,7 +196,7 @@ def add_teams_routes(app: web.Application, teams: TeamsChat) -> None:
         )
         return web.json_response(result)
 
-    app.router.add_get(f"{API}/teams/state", _local_only(state))
+    app.router.add_get(f"{API}/teams/state", _local_only(_long_poll(teams)))
     app.router.add_post(f"{API}/teams/say", _local_only(say))
     app.router.add_post(f"{API}/teams/execute", _local_only(execute))
 

@@ -19,6 +19,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
+from oppbot.playground.longpoll import LongPolled
 from oppbot.playground.sender import SlackRequestSender, SlackResponse
 from oppbot.playground.standin import APP_ID, TEAM_ID, FakeSlack, RecordedCall, SlackApiError
 
@@ -104,7 +105,7 @@ class _Bounded(OrderedDict[str, Any]):
 
 
 @dataclass
-class Workspace:
+class Workspace(LongPolled):
     standin: FakeSlack
     sender: SlackRequestSender
     entries: dict[int, Entry] = field(default_factory=dict)
@@ -224,29 +225,10 @@ class Workspace:
                 self.standin.messages.pop(key, None)
         return entry
 
-    def release(self) -> None:
-        """The server is stopping: answer every waiting long poll now, so none holds the shutdown up."""
-        self.closing = True
-        self._bump()
-
-    def _bump(self) -> None:
-        self.rev += 1
-        self._changed.set()
-        self._changed = asyncio.Event()
-
     def _ts(self) -> str:
         return f"{time.time():.6f}"
 
     # ------------------------------------------------------------------ what the page reads
-
-    async def wait(self, after: int, timeout: float) -> None:
-        """Return once something changed after revision ``after`` (or on timeout): the page's long poll."""
-        if self.rev > after or self.closing:
-            return
-        try:
-            await asyncio.wait_for(self._changed.wait(), timeout)
-        except TimeoutError:
-            return
 
     def state(self, user_id: str) -> dict[str, Any]:
         person = self.person(user_id)
