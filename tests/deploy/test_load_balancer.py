@@ -16,7 +16,6 @@ import os
 import shutil
 import signal
 import subprocess
-import time
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -42,6 +41,7 @@ from tests.serve.cluster import (
     retry_until_acked,
     run_load,
     throwaway_database,
+    wait_healthy,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -82,18 +82,7 @@ class HAProxy:
                 stdout=out,
                 stderr=subprocess.STDOUT,
             )
-        deadline = time.monotonic() + 30
-        async with aiohttp.ClientSession() as session:
-            while time.monotonic() < deadline:
-                assert self.proc.poll() is None, self.log()
-                try:
-                    async with session.get(f"http://127.0.0.1:{self.port}/healthz") as resp:
-                        if resp.status == 200:
-                            return
-                except aiohttp.ClientError:
-                    pass
-                await asyncio.sleep(0.1)
-        raise AssertionError(f"haproxy did not come up: {self.log()}")
+        await wait_healthy(self.port, self.proc, self.log, 30, "haproxy")
 
     def log(self) -> str:
         return (self.workdir / "haproxy.log").read_text(errors="replace")[-3000:]

@@ -22,6 +22,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import sqlalchemy as sa
@@ -138,6 +139,25 @@ async def descriptions(url: str, prefix: str) -> dict[str, int]:
         await engine.dispose()
 
 
+async def wait_healthy(
+    port: int, proc: subprocess.Popen[Any], log: Callable[[], str], timeout: float, what: str
+) -> None:
+    """Until http://127.0.0.1:`port`/healthz answers 200; the process dying or `timeout` passing fails
+    the test with `log()`."""
+    deadline = time.monotonic() + timeout
+    async with aiohttp.ClientSession() as session:
+        while time.monotonic() < deadline:
+            assert proc.poll() is None, log()
+            try:
+                async with session.get(f"http://127.0.0.1:{port}/healthz") as resp:
+                    if resp.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.05)
+    raise AssertionError(f"{what} did not become healthy: {log()}")
+
+
 @dataclass
 class Server:
     """One `oppbot serve` process; `start()` again after a stop reuses its port (a replica restarts)."""
@@ -178,18 +198,8 @@ class Server:
             )
 
     async def healthy(self, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        async with aiohttp.ClientSession() as session:
-            while time.monotonic() < deadline:
-                assert self.proc is not None and self.proc.poll() is None, self.tail()
-                try:
-                    async with session.get(f"http://127.0.0.1:{self.port}/healthz") as resp:
-                        if resp.status == 200:
-                            return
-                except aiohttp.ClientError:
-                    pass
-                await asyncio.sleep(0.05)
-        raise AssertionError(f"oppbot serve did not become healthy: {self.tail()}")
+        assert self.proc is not None
+        await wait_healthy(self.port, self.proc, self.tail, timeout, "oppbot serve")
 
     def events_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/slack/events"

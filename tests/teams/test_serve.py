@@ -29,6 +29,7 @@ from tests.fakes.teams_connector import (
     KeyServer,
     TokenSigner,
 )
+from tests.serve.cluster import wait_healthy
 
 ANNETTE_AAD = "00000000-0000-4000-8000-000000000001"  # the demo's (conventions.md)
 
@@ -85,18 +86,8 @@ async def test_a_real_server_process(tmp_path: Path) -> None:
                 )  # fmt: skip
             base = f"http://127.0.0.1:{port}"
             try:
+                await wait_healthy(port, proc, log.read_text, 60, "oppbot serve")
                 async with aiohttp.ClientSession() as http:
-                    deadline = time.monotonic() + 60
-                    while True:
-                        assert proc.poll() is None, log.read_text()
-                        try:
-                            async with http.get(f"{base}/healthz") as resp:
-                                if resp.status == 200:
-                                    break
-                        except aiohttp.ClientError:
-                            pass
-                        assert time.monotonic() < deadline, log.read_text()
-                        await asyncio.sleep(0.05)
                     body = _activity(connector.service_url, "show OP000001")
                     async with http.post(f"{base}/api/messages", json=body) as resp:
                         assert resp.status == 401
