@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -13,18 +12,16 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from oppbot.adapters.slack import mount_slack
-from oppbot.bot import Bot
 from oppbot.config import load_settings
 from oppbot.runtime import Runtime
 from oppbot.server import build_app
 from oppbot.service.opportunities import OpportunityService
-from oppbot.store.engine import make_engine, make_sessionmaker, upgrade_database
 from tests.dbfixtures import Clock, DbTarget
 from tests.fakes.fixtures import fake_slack  # noqa: F401
 from tests.fakes.loopback import LoopbackServer
 from tests.fakes.slack_api import FakeSlack, RecordedCall
 from tests.fakes.slack_client import SlackRequestSender
-from tests.slack.seed import USERS, seed
+from tests.slack.seed import USERS, seeded_runtime
 
 SECRET = "test-secret"
 
@@ -66,15 +63,7 @@ async def running_harness(
         locale="en",
         **settings,
     )
-    engine = engine or make_engine(config.database_url)
-    await upgrade_database(engine)
-    sessions = make_sessionmaker(engine)
-    clock = Clock(date(2026, 10, 1))
-    service = OpportunityService(
-        sessions, currency="EUR", stall_default="14D", clock=clock, read_scope=config.read_scope
-    )
-    runtime = Runtime(config, engine, sessions, service, Bot(service))
-    await seed(service, sessions)
+    runtime, clock = await seeded_runtime(config, engine)
     for user_id, (name, email, locale) in USERS.items():
         fake.add_user(user_id, name=name, email=email, locale=locale)
     server = LoopbackServer(build_app(runtime, [mount_slack]))

@@ -5,9 +5,15 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from oppbot.bot import Bot
+from oppbot.config import Settings
+from oppbot.runtime import Runtime
 from oppbot.service.opportunities import OpportunityService
 from oppbot.service.uow import UnitOfWork
-from tests.dbfixtures import AH, PS, Sessions, seed_all
+from oppbot.store.engine import make_engine, make_sessionmaker, upgrade_database
+from tests.dbfixtures import AH, PS, Clock, Sessions, seed_all
 
 TEAM = "T0DEMO"
 # Slack user → (name, email as Slack knows it, Slack locale). Emails differ from the salespeople's
@@ -21,6 +27,20 @@ USERS = {
     "U0STRANGER": ("stranger", "nobody@elsewhere.example", "en-US"),  # unknown
 }
 LINKED = {"U0DEMO1": "AH", "U0DEMO2": "PS", "U0DEMO3": "JO", "U0DEMO4": "OF"}
+
+
+async def seeded_runtime(config: Settings, engine: AsyncEngine | None = None) -> tuple[Runtime, Clock]:
+    """The runtime a chat adapter test serves: `config`'s database migrated and seeded, the clock on
+    1 October 2026 (Slack's and Teams' harnesses alike)."""
+    engine = engine or make_engine(config.database_url)
+    await upgrade_database(engine)
+    sessions = make_sessionmaker(engine)
+    clock = Clock(date(2026, 10, 1))
+    service = OpportunityService(
+        sessions, currency="EUR", stall_default="14D", clock=clock, read_scope=config.read_scope
+    )
+    await seed(service, sessions)
+    return Runtime(config, engine, sessions, service, Bot(service)), clock
 
 
 async def seed(service: OpportunityService, sessions: Sessions) -> None:

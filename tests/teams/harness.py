@@ -11,7 +11,6 @@ import itertools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -21,14 +20,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from oppbot.adapters.slack import mount_slack
 from oppbot.adapters.teams import TEAMS, Teams, mount_teams
-from oppbot.bot import Bot
 from oppbot.config import load_settings
 from oppbot.domain.model import Opportunity
 from oppbot.runtime import Runtime
 from oppbot.server import Mount, build_app
 from oppbot.service.opportunities import OpportunityService
 from oppbot.service.uow import UnitOfWork
-from oppbot.store.engine import make_engine, make_sessionmaker, upgrade_database
 from tests.dbfixtures import Clock, DbTarget
 from tests.fakes.loopback import LoopbackServer
 from tests.fakes.slack_api import FakeSlack
@@ -43,7 +40,7 @@ from tests.fakes.teams_connector import (
     Sent,
     TokenSigner,
 )
-from tests.slack.seed import USERS, seed
+from tests.slack.seed import USERS, seeded_runtime
 from tests.teams.validate import card_text as card_text  # re-exported for the tests
 from tests.teams.validate import valid_card
 
@@ -254,16 +251,8 @@ async def running_teams(
                 **slack_settings,
                 **settings,
             )
-            engine = engine or make_engine(config.database_url)
-            await upgrade_database(engine)
-            sessions = make_sessionmaker(engine)
-            clock = Clock(date(2026, 10, 1))
-            service = OpportunityService(
-                sessions, currency="EUR", stall_default="14D", clock=clock, read_scope=config.read_scope
-            )
-            runtime = Runtime(config, engine, sessions, service, Bot(service))
-            await seed(service, sessions)
-            async with UnitOfWork(sessions, "EUR", write=True) as uow:
+            runtime, clock = await seeded_runtime(config, engine)
+            async with UnitOfWork(runtime.sessions, "EUR", write=True) as uow:
                 for user, code in LINKED.items():
                     assert user.aad
                     await uow.repo.link_identity("teams", "", user.aad, code)
