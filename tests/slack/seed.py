@@ -28,6 +28,28 @@ USERS = {
 }
 LINKED = {"U0DEMO1": "AH", "U0DEMO2": "PS", "U0DEMO3": "JO", "U0DEMO4": "OF"}
 
+# Every command on the seed, in order, and words its answer holds: the same on every chat surface.
+COMMANDS = [
+    ("help", "oppbot commands"),
+    (
+        'new CT000001 "Meeting tables" value=12k cycle=EXISTING close=2026-12-31 chances=30',
+        "Created OP000004",
+    ),
+    ("list", "Your opportunities"),
+    ("list all status=all", "All opportunities"),
+    ("show OP000001", "OP000001 · Office chairs"),
+    ("quote OP000001 Q-100", "sales quote set to Q-100"),
+    ("skip OP000001", "OP000001 skipped"),
+    ("start OP000003", "OP000003 started"),
+    ("next OP000003", "OP000003 moved to stage 2"),
+    ("update OP000001 value=60k", "OP000001 updated"),
+    ("pipeline", "Pipeline"),
+    ("stats", "Statistics"),
+    ("cycles", "Sales cycles"),
+    ("history OP000001", "History of OP000001"),
+    ("contacts adatum", "Adatum Corporation"),
+]
+
 
 async def seeded_runtime(config: Settings, engine: AsyncEngine | None = None) -> tuple[Runtime, Clock]:
     """The runtime a chat adapter test serves: `config`'s database migrated and seeded, the clock on

@@ -7,28 +7,8 @@ import time
 import pytest
 
 from tests.slack.conftest import SlackHarness
+from tests.slack.seed import COMMANDS
 from tests.slack.validate import action_ids, texts, valid_blocks
-
-COMMANDS = [
-    ("help", "oppbot commands"),
-    (
-        'new CT000001 "Meeting tables" value=12k cycle=EXISTING close=2026-12-31 chances=30',
-        "Created OP000004",
-    ),
-    ("list", "Your opportunities"),
-    ("list all status=all", "All opportunities"),
-    ("show OP000001", "OP000001 · Office chairs"),
-    ("quote OP000001 Q-100", "sales quote set to Q-100"),
-    ("skip OP000001", "OP000001 skipped"),
-    ("start OP000003", "OP000003 started"),
-    ("next OP000003", "OP000003 moved to stage 2"),
-    ("update OP000001 value=60k", "OP000001 updated"),
-    ("pipeline", "Pipeline"),
-    ("stats", "Statistics"),
-    ("cycles", "Sales cycles"),
-    ("history OP000001", "History of OP000001"),
-    ("contacts adatum", "Adatum Corporation"),
-]
 
 
 async def test_every_command_answers_ephemerally_with_valid_blocks(slack: SlackHarness) -> None:
